@@ -1,0 +1,39 @@
+"""tinygrad_edu: a small, readable deep-learning framework for learning how networks train.
+
+>>> import tinygrad_edu as tg
+>>> x = tg.Tensor([1.0, -2.0], requires_grad=True)
+>>> y = (x * x).sum()
+>>> y.backward()
+>>> x.grad.tolist()
+[2.0, -4.0]
+"""
+
+from tinygrad_edu.tensor import Tensor  # noqa: I001 - Tensor must be defined before the ops
+from tinygrad_edu.autograd import detect_anomaly, enable_grad, grad, is_grad_enabled, no_grad
+from tinygrad_edu.creation import (
+    arange,
+    eye,
+    full,
+    ones,
+    ones_like,
+    rand,
+    randn,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from tinygrad_edu.ops import *  # noqa: F403 - the public ops, listed in ops.__all__
+from tinygrad_edu.ops import __all__ as _op_names
+from tinygrad_edu.random import manual_seed
+
+float32 = "float32"
+float64 = "float64"
+int64 = "int64"
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Tensor", "tensor", "grad", "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly",
+    "zeros", "ones", "full", "zeros_like", "ones_like", "arange", "eye", "randn", "rand",
+    "manual_seed", "float32", "float64", "int64", *_op_names,
+]

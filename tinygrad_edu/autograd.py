@@ -1,0 +1,475 @@
+"""Reverse-mode automatic differentiation: the graph nodes and the engine that walks them.
+
+Every differentiable op is a subclass of :class:`Function` with two methods side by side:
+
+* ``forward(self, *arrays, **params)`` computes the result on plain numpy arrays and keeps on
+  ``self`` whatever the backward rule needs;
+* ``backward(self, grad_out)`` receives dL/d(output) as a :class:`~tinygrad_edu.tensor.Tensor`
+  and returns dL/d(input) for each input, written with Tensor ops.
+
+Because backward rules are Tensor ops, running them while recording (``create_graph=True``)
+builds a graph of the gradient itself: that is where second derivatives come from.
+
+The engine orders the graph iteratively (no recursion, so a 100,000-op chain is fine), sums the
+gradients of tensors used more than once, reduces broadcast gradients back to each input's
+shape in one place (:func:`unbroadcast`), and frees the graph unless asked to keep it.
+"""
+
+from __future__ import annotations
+
+import functools
+import traceback
+import weakref
+
+import numpy as np
+
+__all__ = [
+    "Function",
+    "no_grad",
+    "enable_grad",
+    "is_grad_enabled",
+    "detect_anomaly",
+    "grad",
+    "unbroadcast",
+    "RemovableHandle",
+]
+
+
+class _State:
+    """Process-wide switches read on every op (plain attributes: the per-op path is hot)."""
+
+    grad_enabled = True
+    anomaly = False
+    module_path = None  # dotted name of the module whose forward is running, e.g. "dense_1"
+
+
+state = _State()
+
+
+def is_grad_enabled() -> bool:
+    """Whether new ops are being recorded into the graph."""
+    return state.grad_enabled
+
+
+class _GradMode:
+    """Context manager *and* decorator that sets grad recording on or off."""
+
+    enabled = True
+
+    def __enter__(self):
+        self._previous = state.grad_enabled
+        state.grad_enabled = self.enabled
+
+    def __exit__(self, *exc_info):
+        state.grad_enabled = self._previous
+        return False
+
+    def __call__(self, fn):
+        mode = type(self)
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with mode():
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(_GradMode):  # noqa: N801 - reads like the context manager it is
+    """Stop recording: ops inside produce tensors with no graph and ``requires_grad=False``.
+
+    >>> from tinygrad_edu import Tensor, no_grad
+    >>> w = Tensor([1.0, 2.0], requires_grad=True)
+    >>> with no_grad():
+    ...     y = w * 2
+    >>> y.requires_grad
+    False
+    """
+
+    enabled = False
+
+
+class enable_grad(_GradMode):  # noqa: N801
+    """Record again inside a ``no_grad`` block (also usable as a decorator)."""
+
+    enabled = True
+
+
+class detect_anomaly:  # noqa: N801
+    """Inside this block, a backward rule that produces NaN or inf raises an error.
+
+    The error names the op and shows the line of user code where its forward ran, so the
+    source of a NaN (``log(0) * 0``, a division by zero...) is found at once. Recording the
+    creation site of every op is slow, so use it for debugging only.
+    """
+
+    def __enter__(self):
+        self._previous = state.anomaly
+        state.anomaly = True
+
+    def __exit__(self, *exc_info):
+        state.anomaly = self._previous
+        return False
+
+
+class RemovableHandle:
+    """Returned by ``register_*hook`` calls; ``remove()`` unregisters the hook."""
+
+    def __init__(self, hooks: dict, key: int):
+        self._hooks = hooks
+        self.key = key
+
+    def remove(self) -> None:
+        self._hooks.pop(self.key, None)
+
+
+_function_registry: dict[str, type] = {}
+
+
+class Function:
+    """A node of the computation graph: one application of a differentiable op.
+
+    Subclasses implement ``forward`` (numpy in, numpy out) and ``backward`` (Tensor in,
+    Tensor(s) out, one per input; ``None`` for an input that needs no gradient).
+
+    Attributes set by :meth:`apply`:
+        inputs: the input tensors (kept alive while the graph is).
+        module_path: the module whose forward created this node, e.g. ``"dense_1"``.
+        created_at: the user's stack frames, only under :class:`detect_anomaly`.
+
+    Class attributes:
+        keeps_output: backward needs the output tensor (``exp``, ``tanh``...). It is held
+            through a weak reference so that the graph holds no reference cycle.
+        saves_inputs: backward reads the input values, so an in-place change of an input
+            between forward and backward would make it wrong; the engine checks for that.
+        differentiable_twice: ``False`` for fused ops whose backward is raw numpy; a
+            ``create_graph=True`` backward through them raises a clear error.
+    """
+
+    keeps_output = False
+    saves_inputs = False
+    differentiable_twice = True
+    inputs = None
+    _versions = None
+    module_path = None
+    created_at = None
+    _output_ref = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if not cls.__name__.startswith("_"):
+            _function_registry[cls.__name__] = cls
+
+    @classmethod
+    def registry(cls) -> dict[str, type]:
+        """Every public Function subclass by name (the op-case meta-test reads this)."""
+        return dict(_function_registry)
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    @property
+    def output(self):
+        """The output tensor, or None once it is gone."""
+        return self._output_ref() if self._output_ref is not None else None
+
+    @classmethod
+    def apply(cls, *inputs, **params):
+        """Run ``forward`` on the inputs' arrays; link the result into the graph if needed."""
+        node = _new(cls)
+        try:
+            data = node.forward(*[t.data for t in inputs], **params)
+        except (ValueError, IndexError, TypeError) as error:
+            raise _op_error(cls, inputs, params, error) from None
+        out = _new(_tensor_class)
+        out.data = data if type(data) is np.ndarray else np.asarray(data)
+        if state.grad_enabled:
+            for t in inputs:
+                if t.requires_grad:
+                    break
+            else:
+                return out
+            node.inputs = inputs
+            node.module_path = state.module_path
+            out.requires_grad = True
+            out._ctx = node
+            if cls.saves_inputs:
+                node._versions = [t._version for t in inputs]
+            if cls.keeps_output:
+                node._output_ref = weakref.ref(out)
+            if state.anomaly:
+                node.created_at = traceback.extract_stack()[:-2]
+        return out
+
+    def forward(self, *arrays, **params):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def backward(self, grad_out):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _release(self) -> None:
+        """Drop what backward needed; a second backward through this node then fails clearly."""
+        keep = {"module_path": self.module_path, "created_at": self.created_at}
+        self.__dict__.clear()
+        self.__dict__.update(keep)
+        self._freed = True
+
+    def __repr__(self) -> str:
+        where = f" in {self.module_path}" if self.module_path else ""
+        return f"<{self.name}{where}>"
+
+
+def _op_error(cls, inputs, params, error):
+    shapes = ", ".join(str(t.shape) for t in inputs)
+    hint = getattr(cls, "hint", "")
+    where = f" (in {state.module_path})" if state.module_path else ""
+    detail = f" with {params}" if params else ""
+    message = f"{cls.__name__}{where}: cannot apply to inputs of shapes {shapes}{detail}: {error}"
+    if hint:
+        message += f". {hint}"
+    return type(error)(message)
+
+
+_new = object.__new__
+_make_tensor = None  # set by tensor.py: fast constructor for a graph-free Tensor
+_tensor_class = None  # set by tensor.py
+
+
+def unbroadcast(grad_tensor, shape: tuple):
+    """Sum a gradient back to the shape of the input it belongs to.
+
+    Forward broadcasting copies an input along new leading axes and along axes of size 1; the
+    chain rule then *adds* the gradients of all the copies. This is the one place where that
+    rule lives: the engine calls it for every op, so no backward rule repeats it.
+
+    Written with Tensor ops (``sum``, ``reshape``), so it is itself differentiable.
+    """
+    if grad_tensor.shape == shape:
+        return grad_tensor
+    extra = grad_tensor.ndim - len(shape)
+    axes = tuple(range(extra)) + tuple(
+        extra + i
+        for i, size in enumerate(shape)
+        if size == 1 and grad_tensor.shape[extra + i] != 1
+    )
+    if axes:
+        grad_tensor = grad_tensor.sum(axis=axes, keepdims=True)
+    return grad_tensor.reshape(shape)
+
+
+def _topological_order(roots) -> list:
+    """Tensors reachable from ``roots`` through recorded ops, inputs before outputs.
+
+    Iterative depth-first post-order: no recursion limit, linear in the graph's size.
+    """
+    order = []
+    visited = set()
+    stack = [(root, False) for root in roots]
+    while stack:
+        tensor, expanded = stack.pop()
+        if expanded:
+            order.append(tensor)
+            continue
+        if id(tensor) in visited:
+            continue
+        visited.add(id(tensor))
+        stack.append((tensor, True))
+        node = tensor._ctx
+        if node is not None:
+            if getattr(node, "_freed", False):
+                raise RuntimeError(
+                    f"backward: the graph through {node.name} was already freed by an earlier "
+                    "backward(). Pass retain_graph=True to the first backward() to run it again, "
+                    "or recompute the forward pass."
+                )
+            for parent in node.inputs:
+                if parent.requires_grad and id(parent) not in visited:
+                    stack.append((parent, False))
+    return order
+
+
+def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capture=None):
+    """The engine: propagate ``root_grads`` from ``roots`` to every tensor that needs one.
+
+    Args:
+        roots: output tensors.
+        root_grads: dL/d(root) for each root, as Tensors of the roots' shapes.
+        retain_graph: keep the graph so backward can run through it again.
+        create_graph: record the backward ops themselves (for higher-order gradients).
+        capture: for :func:`grad`: ids of tensors whose gradient is returned instead of being
+            accumulated into ``.grad``. ``None`` means: accumulate into leaves' ``.grad``.
+
+    Returns:
+        dict id -> gradient Tensor for the captured tensors (empty when ``capture`` is None).
+    """
+    order = _topological_order(roots)
+    grads: dict[int, object] = {}
+    for root, root_grad in zip(roots, root_grads):
+        previous = grads.get(id(root))
+        grads[id(root)] = root_grad if previous is None else previous + root_grad
+    # A gradient object handed to a leaf's .grad must not be handed to another one too.
+    handed_out = {id(g) for g in root_grads}
+    captured = {}
+    saved_mode = state.grad_enabled
+    state.grad_enabled = create_graph
+    try:
+        for tensor in reversed(order):
+            grad_out = grads.pop(id(tensor), None)
+            if grad_out is None:
+                continue
+            if tensor._hooks:
+                for hook in list(tensor._hooks.values()):
+                    replaced = hook(grad_out)
+                    if replaced is not None:
+                        grad_out = replaced
+            node = tensor._ctx
+            if capture is not None:
+                if id(tensor) in capture:
+                    captured[id(tensor)] = grad_out
+            elif node is None or tensor._retains_grad:
+                if node is None and id(grad_out) in handed_out:
+                    grad_out = _make_tensor(grad_out.data.copy())
+                handed_out.add(id(grad_out))
+                tensor.grad = grad_out if tensor.grad is None else tensor.grad + grad_out
+            if node is None:
+                continue
+            if create_graph and not node.differentiable_twice:
+                raise RuntimeError(
+                    f"{node.name}: this fused op computes its backward with raw numpy and "
+                    "cannot be differentiated twice. Use the unfused composition instead."
+                )
+            if node._versions is not None or node._output_ref is not None:
+                _check_versions(node)
+            input_grads = node.backward(grad_out)
+            if type(input_grads) is not tuple:
+                input_grads = (input_grads,)
+            if state.anomaly:
+                _check_finite(node, input_grads)
+            for parent, parent_grad in zip(node.inputs, input_grads):
+                if parent_grad is None or not parent.requires_grad:
+                    continue
+                if parent_grad.shape != parent.shape:
+                    parent_grad = unbroadcast(parent_grad, parent.shape)
+                if parent_grad.data.dtype != parent.data.dtype:
+                    parent_grad = parent_grad.astype(parent.data.dtype)
+                key = id(parent)
+                previous = grads.get(key)
+                grads[key] = parent_grad if previous is None else previous + parent_grad
+            if not retain_graph:
+                node._release()
+    finally:
+        state.grad_enabled = saved_mode
+    return captured
+
+
+def _check_versions(node) -> None:
+    """Refuse to run a backward rule whose saved values were changed in place since forward."""
+    changed = None
+    if node._versions is not None:
+        for index, (t, version) in enumerate(zip(node.inputs, node._versions)):
+            if t._version != version:
+                changed = f"input {index} (shape {t.shape})"
+    output = node.output
+    if output is not None and output._version != 0:
+        changed = f"its output (shape {output.shape})"
+    if changed:
+        raise RuntimeError(
+            f"backward: {changed} of {node.name} was modified in place after the forward pass, "
+            "but its backward rule needs the original values. Modify a copy instead "
+            "(x = x + 1 rather than x += 1), or do the in-place change after backward()."
+        )
+
+
+def _check_finite(node, input_grads) -> None:
+    for index, g in enumerate(input_grads):
+        if g is not None and not np.all(np.isfinite(g.data)):
+            bad = "NaN" if np.isnan(g.data).any() else "inf"
+            where = ""
+            if node.created_at:
+                frames = [f for f in node.created_at if "tinygrad_edu" not in f.filename]
+                frame = (frames or node.created_at)[-1]
+                where = (f"\nThe forward op was created at {frame.filename}:{frame.lineno}\n"
+                         f"    {frame.line}")
+            module = f" in {node.module_path}" if node.module_path else ""
+            raise FloatingPointError(
+                f"detect_anomaly: the backward of {node.name}{module} returned {bad} in its "
+                f"gradient for input {index}.{where}"
+            )
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=False):
+    """Gradients of ``outputs`` with respect to ``inputs``, returned instead of stored.
+
+    Unlike ``backward()``, nothing is accumulated into ``.grad``.
+
+    Args:
+        outputs: a Tensor or a sequence of Tensors.
+        inputs: a Tensor or a sequence of Tensors that require grad.
+        grad_outputs: upstream gradients (default: ones, only for scalar outputs).
+        retain_graph: keep the graph (defaults to ``create_graph``).
+        create_graph: record the gradient computation so it can be differentiated again.
+        allow_unused: return ``None`` for an input the outputs do not depend on, instead of
+            raising.
+
+    Returns:
+        A tuple with one gradient Tensor (or None) per input.
+
+    >>> from tinygrad_edu import Tensor, grad
+    >>> x = Tensor(3.0, requires_grad=True)
+    >>> (dy,) = grad(x ** 3, x, create_graph=True)   # 3 x^2 = 27
+    >>> (d2y,) = grad(dy, x)                          # 6 x = 18
+    >>> float(dy.item()), float(d2y.item())
+    (27.0, 18.0)
+    """
+    from tinygrad_edu.tensor import Tensor  # the engine sits below Tensor
+
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    single_input = isinstance(inputs, Tensor)
+    inputs = [inputs] if single_input else list(inputs)
+    for index, t in enumerate(inputs):
+        if not t.requires_grad:
+            raise ValueError(f"grad: input {index} (shape {t.shape}) does not require grad")
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    elif isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs]
+    root_grads = [_root_grad(out, g, "grad") for out, g in zip(outputs, grad_outputs)]
+    if retain_graph is None:
+        retain_graph = create_graph
+    roots = [out for out in outputs if out.requires_grad]
+    root_grads = [g for out, g in zip(outputs, root_grads) if out.requires_grad]
+    captured = run_backward(roots, root_grads, retain_graph, create_graph,
+                            capture={id(t) for t in inputs})
+    results = []
+    for index, t in enumerate(inputs):
+        g = captured.get(id(t))
+        if g is None and not allow_unused:
+            raise ValueError(
+                f"grad: input {index} (shape {t.shape}) was not used to compute the outputs; "
+                "pass allow_unused=True to get None for it"
+            )
+        results.append(g)
+    return tuple(results)
+
+
+def _root_grad(output, given, who: str):
+    """The starting gradient dL/d(output): ones for a scalar, else it must be given."""
+    from tinygrad_edu.tensor import Tensor
+
+    if given is None:
+        if output.size != 1:
+            raise ValueError(
+                f"{who}: output has shape {output.shape}; a gradient can only be created "
+                "implicitly for a single-element output. Pass the upstream gradient "
+                "(e.g. out.backward(Tensor(np.ones(out.shape))) or reduce with .sum()/.mean())."
+            )
+        return _make_tensor(np.ones(output.shape, dtype=output.data.dtype))
+    given = given if isinstance(given, Tensor) else Tensor(given, dtype=output.data.dtype)
+    if given.shape != output.shape:
+        raise ValueError(
+            f"{who}: the upstream gradient has shape {given.shape} but the output has shape "
+            f"{output.shape}; they must match"
+        )
+    return given

@@ -1,0 +1,66 @@
+"""Matrix multiplication. ``g = dL/dy``; ``mT`` swaps the last two axes.
+
+For y = a @ b (with any leading batch axes broadcast like numpy):
+
+    da = g @ mT(b)        db = mT(a) @ g
+
+The engine then sums the gradients over broadcast batch axes (``autograd.unbroadcast``).
+"""
+
+from __future__ import annotations
+
+from tinygrad_edu.autograd import Function
+from tinygrad_edu.tensor import operands
+
+
+def _mT(t):
+    return t.swapaxes(-1, -2)
+
+
+class MatMul(Function):
+    """y = a @ b for operands with at least 2 dims.   da = g @ b^T,  db = a^T @ g."""
+
+    saves_inputs = True
+
+    def forward(self, a, b):
+        return a @ b
+
+    def backward(self, g):
+        a, b = self.inputs
+        grad_a = g @ _mT(b) if a.requires_grad else None
+        grad_b = _mT(a) @ g if b.requires_grad else None
+        return grad_a, grad_b
+
+
+def matmul(a, b):
+    """a @ b with numpy's rules: 1-D operands act as a row (left) or a column (right) vector."""
+    a, b = operands(a, b)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(
+            f"matmul: operands must have at least 1 dim, got shapes {a.shape} and {b.shape}; "
+            "use * to scale by a scalar"
+        )
+    k_a = a.shape[-1]
+    k_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if k_a != k_b:
+        raise ValueError(
+            f"matmul: inner dimensions differ: {a.shape} @ {b.shape} ({k_a} != {k_b}). "
+            "The last axis of the left operand must equal the second-to-last of the right "
+            "one; maybe one of them needs .T"
+        )
+    if a.ndim >= 2 and b.ndim >= 2:
+        return MatMul.apply(a, b)
+    # Lift vectors to matrices so one rule covers every case, then drop the added axes.
+    left = a.unsqueeze(0) if a.ndim == 1 else a
+    right = b.unsqueeze(-1) if b.ndim == 1 else b
+    out = MatMul.apply(left, right)
+    if b.ndim == 1:
+        out = out.squeeze(-1)
+    if a.ndim == 1:
+        out = out.squeeze(-2 if b.ndim > 1 else -1)
+    return out
+
+
+def dot(a, b):
+    """Alias of :func:`matmul` kept for readers coming from numpy."""
+    return matmul(*operands(a, b))

@@ -1,0 +1,546 @@
+"""The Tensor: a numpy array that remembers the op that made it.
+
+A tensor created by an op while recording keeps a link (``grad_fn``) to the graph node of
+that op; ``backward()`` walks these links from the output back to the leaves and leaves
+dL/d(leaf) in each leaf's ``.grad``.
+
+dtype rules: floating data is float32 unless asked otherwise; a Python or numpy scalar in an
+expression takes the tensor's dtype (``x * 0.5`` stays float32); an integer or boolean tensor
+meeting a float tensor is converted to the float's dtype.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tinygrad_edu import autograd
+from tinygrad_edu.autograd import RemovableHandle, state
+
+__all__ = ["Tensor", "as_tensor", "operands", "DEFAULT_FLOAT"]
+
+DEFAULT_FLOAT = np.dtype(np.float32)
+
+
+def _convert(data, dtype) -> np.ndarray:
+    """Turn user data into an ndarray: float32 unless ``dtype`` says otherwise."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if dtype is not None:
+        return np.array(data, dtype=np.dtype(dtype))
+    array = np.array(data)
+    kind = array.dtype.kind
+    if kind == "f":
+        return array.astype(DEFAULT_FLOAT, copy=False)
+    if kind in "biu":
+        return array
+    if kind == "O" or kind in "USV":
+        raise TypeError(
+            f"Tensor: cannot make a numeric tensor from {type(data).__name__} data of dtype "
+            f"{array.dtype}; give numbers, nested lists of numbers or a numeric numpy array "
+            "(ragged lists are not allowed: every row needs the same length)"
+        )
+    raise TypeError(f"Tensor: unsupported dtype {array.dtype} (use float, int or bool data)")
+
+
+class Tensor:
+    """An n-dimensional array with reverse-mode automatic differentiation.
+
+    Args:
+        data: a scalar, (nested) list, numpy array or Tensor. The data is copied.
+        requires_grad: record ops on this tensor so ``backward()`` fills ``.grad``.
+            Only floating tensors can require grad.
+        dtype: numpy dtype or name; default float32 for floating data, else the data's own.
+        name: a label shown in reprs and graph drawings.
+
+    >>> x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> y = (x * x).sum()
+    >>> y.backward()
+    >>> x.grad
+    Tensor([2., 4., 6.], dtype=float32)
+    """
+
+    # numpy must hand `array * tensor` to Tensor.__rmul__ instead of looping over the array.
+    __array_ufunc__ = None
+    __hash__ = object.__hash__  # identity hash: == builds a boolean tensor
+
+    # Class-level defaults keep the constructor of op results to a single attribute write.
+    grad = None
+    name = None
+    _requires_grad = False
+    _ctx = None
+    _version = 0
+    _hooks = None
+    _retains_grad = False
+
+    def __init__(self, data, requires_grad=False, dtype=None, name=None):
+        self.data = _convert(data, dtype)
+        self.name = name
+        if requires_grad:
+            self.requires_grad = True
+
+    @staticmethod
+    def _wrap(array: np.ndarray) -> Tensor:
+        """A graph-free tensor around ``array`` (no copy, no checks): the ops' fast path."""
+        t = _new(Tensor)
+        t.data = array
+        return t
+
+    # ----- properties ------------------------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if value and self.data.dtype.kind != "f":
+            raise TypeError(
+                f"Tensor of dtype {self.data.dtype} cannot require grad: only floating tensors "
+                "are differentiable. Convert first, e.g. t.astype('float32')."
+            )
+        if not value and self._ctx is not None:
+            raise ValueError("requires_grad: cannot switch off on a non-leaf; use .detach()")
+        self._requires_grad = bool(value)
+
+    def requires_grad_(self, value: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place and return self."""
+        self.requires_grad = value
+        return self
+
+    @property
+    def shape(self) -> tuple:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def T(self) -> Tensor:
+        """Axes reversed (the matrix transpose for 2-D)."""
+        return self.transpose()
+
+    @property
+    def grad_fn(self):
+        """The graph node that produced this tensor (None for leaves)."""
+        return self._ctx
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._ctx is None
+
+    # ----- conversions -----------------------------------------------------------------
+    def numpy(self) -> np.ndarray:
+        """The underlying array (shared, not copied)."""
+        return self.data
+
+    def item(self):
+        """The single value as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(f"item: tensor has {self.data.size} elements, not 1")
+        return self.data.item()
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def detach(self) -> Tensor:
+        """The same data, cut from the graph."""
+        return Tensor._wrap(self.data)
+
+    def __array__(self, dtype=None, copy=None):
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise ValueError(
+                f"The truth value of a tensor with {self.data.size} elements is ambiguous; "
+                "use .any() or .all()"
+            )
+        return bool(self.data)
+
+    def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __iter__(self):
+        for index in range(len(self)):
+            yield self[index]
+
+    def __repr__(self):
+        body = np.array2string(self.data, separator=", ", prefix="Tensor(", threshold=50)
+        extra = [f"dtype={self.data.dtype}"]
+        if self._ctx is not None:
+            extra.append(f"op={self._ctx.name}")
+        elif self._requires_grad:
+            extra.append("requires_grad=True")
+        if self.name:
+            extra.append(f"name={self.name!r}")
+        return f"Tensor({body}, {', '.join(extra)})"
+
+    # ----- autograd --------------------------------------------------------------------
+    def backward(self, grad=None, retain_graph=False, create_graph=False) -> None:
+        """Accumulate dL/d(leaf) into ``.grad`` of every leaf this tensor depends on.
+
+        Args:
+            grad: dL/d(self); may be omitted only for a single-element tensor (then 1).
+            retain_graph: keep the graph so that backward can run through it again.
+            create_graph: record the backward pass, for higher-order derivatives.
+        """
+        if not self._requires_grad:
+            raise RuntimeError(
+                "backward: this tensor does not require grad - none of its inputs had "
+                "requires_grad=True, or it was computed under no_grad()"
+            )
+        root_grad = autograd._root_grad(self, grad, "backward")
+        autograd.run_backward([self], [root_grad], retain_graph, create_graph)
+
+    def zero_grad(self) -> None:
+        """Forget the accumulated gradient."""
+        self.grad = None
+
+    def retain_grad(self) -> Tensor:
+        """Keep ``.grad`` on this non-leaf tensor after backward (leaves always keep it)."""
+        if not self._requires_grad:
+            raise RuntimeError("retain_grad: tensor does not require grad")
+        self._retains_grad = True
+        return self
+
+    def register_hook(self, hook) -> RemovableHandle:
+        """Call ``hook(grad)`` when this tensor's gradient is computed.
+
+        The hook may return a replacement gradient (a Tensor) or None to keep it.
+        Returns a handle whose ``remove()`` unregisters the hook.
+        """
+        if not self._requires_grad:
+            raise RuntimeError("register_hook: tensor does not require grad")
+        if self._hooks is None:
+            self._hooks = {}
+        key = len(self._hooks) and max(self._hooks) + 1
+        self._hooks[key] = hook
+        return RemovableHandle(self._hooks, key)
+
+    # ----- in-place updates (never recorded) ---------------------------------------------
+    def _prepare_inplace(self, what: str) -> None:
+        if self._requires_grad and state.grad_enabled:
+            raise RuntimeError(
+                f"{what}: in-place change of a tensor that requires grad while recording. "
+                "Wrap parameter updates in `with no_grad():`, or write the out-of-place "
+                "form (x = x + y)."
+            )
+        self._version += 1
+
+    def _inplace(self, what, ufunc, other):
+        self._prepare_inplace(what)
+        other = other.data if isinstance(other, Tensor) else other
+        ufunc(self.data, other, out=self.data, casting="same_kind")
+        return self
+
+    def __iadd__(self, other):
+        return self._inplace("+=", np.add, other)
+
+    def __isub__(self, other):
+        return self._inplace("-=", np.subtract, other)
+
+    def __imul__(self, other):
+        return self._inplace("*=", np.multiply, other)
+
+    def __itruediv__(self, other):
+        return self._inplace("/=", np.divide, other)
+
+    def __setitem__(self, index, value):
+        self._prepare_inplace("setitem")
+        self.data[_index_arrays(index)] = value.data if isinstance(value, Tensor) else value
+
+    def fill_(self, value) -> Tensor:
+        """Set every element to ``value`` in place."""
+        self._prepare_inplace("fill_")
+        self.data.fill(value)
+        return self
+
+    def zero_(self) -> Tensor:
+        return self.fill_(0)
+
+    def copy_(self, source) -> Tensor:
+        """Copy ``source``'s values into this tensor in place (shapes must broadcast)."""
+        self._prepare_inplace("copy_")
+        np.copyto(self.data, source.data if isinstance(source, Tensor) else source,
+                  casting="same_kind")
+        return self
+
+    # ----- arithmetic operators ----------------------------------------------------------
+    def __add__(self, other):
+        if type(other) is not Tensor or other.data.dtype is not self.data.dtype:
+            self, other = operands(self, other)
+        return _ew.Add.apply(self, other)
+
+    def __radd__(self, other):
+        return _ew.Add.apply(*operands(other, self))
+
+    def __sub__(self, other):
+        if type(other) is not Tensor or other.data.dtype is not self.data.dtype:
+            self, other = operands(self, other)
+        return _ew.Sub.apply(self, other)
+
+    def __rsub__(self, other):
+        # 2 - t is computed as (-t) + 2: one rule fewer, the same result
+        return _ew.Add.apply(*operands(_ew.Neg.apply(self), other))
+
+    def __mul__(self, other):
+        if type(other) is not Tensor or other.data.dtype is not self.data.dtype:
+            self, other = operands(self, other)
+        return _ew.Mul.apply(self, other)
+
+    def __rmul__(self, other):
+        return _ew.Mul.apply(*operands(other, self))
+
+    def __truediv__(self, other):
+        if type(other) is not Tensor or other.data.dtype is not self.data.dtype:
+            self, other = operands(self, other)
+        return _ew.Div.apply(self, other)
+
+    def __rtruediv__(self, other):
+        return _ew.Div.apply(*operands(other, self))
+
+    def __neg__(self):
+        return _ew.Neg.apply(self)
+
+    def __pos__(self):
+        return self
+
+    def __pow__(self, exponent):
+        return _ew.power(self, exponent)
+
+    def __rpow__(self, base):
+        return _ew.power(base, self)
+
+    def __matmul__(self, other):
+        return _linalg.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _linalg.matmul(other, self)
+
+    # ----- comparisons: boolean tensors, outside the graph ---------------------------------
+    def _compare(self, other, ufunc):
+        a, b = operands(self, other)
+        return Tensor._wrap(ufunc(a.data, b.data))
+
+    def __lt__(self, other):
+        return self._compare(other, np.less)
+
+    def __le__(self, other):
+        return self._compare(other, np.less_equal)
+
+    def __gt__(self, other):
+        return self._compare(other, np.greater)
+
+    def __ge__(self, other):
+        return self._compare(other, np.greater_equal)
+
+    def __eq__(self, other):
+        return self._compare(other, np.equal)
+
+    def __ne__(self, other):
+        return self._compare(other, np.not_equal)
+
+    def any(self) -> bool:
+        return bool(self.data.any())
+
+    def all(self) -> bool:
+        return bool(self.data.all())
+
+    # ----- indexing ------------------------------------------------------------------------
+    def __getitem__(self, index):
+        return _shape.getitem(self, index)
+
+    # ----- ops as methods (the math and the backward rules live in tinygrad_edu/ops) -------
+    def exp(self):
+        return _ew.Exp.apply(self)
+
+    def log(self):
+        return _ew.Log.apply(self)
+
+    def sqrt(self):
+        return _ew.Sqrt.apply(self)
+
+    def abs(self):
+        return _ew.Abs.apply(self)
+
+    def __abs__(self):
+        return _ew.Abs.apply(self)
+
+    def sin(self):
+        return _ew.Sin.apply(self)
+
+    def cos(self):
+        return _ew.Cos.apply(self)
+
+    def tanh(self):
+        return _ew.Tanh.apply(self)
+
+    def sigmoid(self):
+        return _ew.Sigmoid.apply(self)
+
+    def relu(self):
+        return _ew.Relu.apply(self)
+
+    def maximum(self, other):
+        return _ew.maximum(self, other)
+
+    def minimum(self, other):
+        return _ew.minimum(self, other)
+
+    def clip(self, low=None, high=None):
+        return _ew.clip(self, low, high)
+
+    def sum(self, axis=None, keepdims=False):
+        return _reduce.sum(self, axis, keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        return _reduce.mean(self, axis, keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        return _reduce.max(self, axis, keepdims)
+
+    def min(self, axis=None, keepdims=False):
+        return _reduce.min(self, axis, keepdims)
+
+    def var(self, axis=None, keepdims=False, ddof=0):
+        return _reduce.var(self, axis, keepdims, ddof)
+
+    def std(self, axis=None, keepdims=False, ddof=0):
+        return _reduce.std(self, axis, keepdims, ddof)
+
+    def logsumexp(self, axis=None, keepdims=False):
+        return _reduce.logsumexp(self, axis, keepdims)
+
+    def reshape(self, *shape):
+        return _shape.reshape(self, *shape)
+
+    def transpose(self, *axes):
+        return _shape.transpose(self, *axes)
+
+    def permute(self, *axes):
+        return _shape.transpose(self, *axes)
+
+    def swapaxes(self, axis1, axis2):
+        return _shape.swapaxes(self, axis1, axis2)
+
+    def broadcast_to(self, shape):
+        return _shape.broadcast_to(self, shape)
+
+    def squeeze(self, axis=None):
+        return _shape.squeeze(self, axis)
+
+    def unsqueeze(self, axis):
+        return _shape.unsqueeze(self, axis)
+
+    def flatten(self, start_axis=0):
+        return _shape.flatten(self, start_axis)
+
+    def astype(self, dtype) -> Tensor:
+        """A copy converted to ``dtype``; differentiable between floating dtypes."""
+        dtype = np.dtype(dtype)
+        if dtype == self.data.dtype:
+            return self
+        if self._requires_grad and dtype.kind != "f":
+            return Tensor._wrap(self.data.astype(dtype))  # leaves the graph: not differentiable
+        return _ew.Cast.apply(self, dtype=dtype)
+
+    def float(self) -> Tensor:
+        """As float32."""
+        return self.astype(np.float32)
+
+    def double(self) -> Tensor:
+        """As float64 (what gradient checks use)."""
+        return self.astype(np.float64)
+
+    # ----- not differentiable: results leave the graph ------------------------------------
+    def sign(self) -> Tensor:
+        return Tensor._wrap(np.sign(self.data))
+
+    def argmax(self, axis=None) -> Tensor:
+        return Tensor._wrap(np.asarray(np.argmax(self.data, axis=axis)))
+
+    def argmin(self, axis=None) -> Tensor:
+        return Tensor._wrap(np.asarray(np.argmin(self.data, axis=axis)))
+
+
+_new = object.__new__
+
+
+def as_tensor(value, dtype=None) -> Tensor:
+    """``value`` itself if it is a Tensor, else a new graph-free Tensor."""
+    if isinstance(value, Tensor):
+        return value
+    return Tensor(value, dtype=dtype)
+
+
+def operands(a, b) -> tuple[Tensor, Tensor]:
+    """Make two operands of a binary op into Tensors of compatible dtypes.
+
+    A Python/numpy scalar or array takes the dtype of the tensor it meets when that tensor is
+    floating, so ``float32 * 0.5`` and ``float32 * np.float64(0.5)`` stay float32. An integer or
+    boolean operand meeting a floating one is converted to the floating dtype.
+    """
+    a_is_tensor = isinstance(a, Tensor)
+    b_is_tensor = isinstance(b, Tensor)
+    if not a_is_tensor and not b_is_tensor:
+        a = Tensor(a)
+        a_is_tensor = True
+    if not b_is_tensor:
+        b = _lift(b, a.data.dtype)
+    elif not a_is_tensor:
+        a = _lift(a, b.data.dtype)
+    a_kind, b_kind = a.data.dtype.kind, b.data.dtype.kind
+    if a_kind != b_kind:
+        if a_kind == "f" and b_kind in "biu":
+            b = Tensor._wrap(b.data.astype(a.data.dtype))
+        elif b_kind == "f" and a_kind in "biu":
+            a = Tensor._wrap(a.data.astype(b.data.dtype))
+    return a, b
+
+
+def _lift(value, like: np.dtype) -> Tensor:
+    """A constant operand for a tensor of dtype ``like``."""
+    array = np.asarray(value)
+    kind = array.dtype.kind
+    if kind not in "biuf":
+        raise TypeError(f"unsupported operand of type {type(value).__name__} for a Tensor op")
+    if like.kind == "f" or (kind in "biu" and isinstance(value, (int, bool))):
+        return Tensor._wrap(array.astype(like, copy=False))
+    if kind == "f":
+        return Tensor._wrap(array.astype(DEFAULT_FLOAT, copy=False))
+    return Tensor._wrap(array)
+
+
+def _index_arrays(index):
+    """Replace Tensors inside an index by their arrays."""
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    return index
+
+
+autograd._make_tensor = Tensor._wrap
+autograd._tensor_class = Tensor
+
+# The ops import Tensor, so they are bound here, after the class exists.
+from tinygrad_edu.ops import elementwise as _ew  # noqa: E402
+from tinygrad_edu.ops import linalg as _linalg  # noqa: E402
+from tinygrad_edu.ops import reduce as _reduce  # noqa: E402
+from tinygrad_edu.ops import shape as _shape  # noqa: E402
