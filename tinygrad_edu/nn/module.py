@@ -1,0 +1,560 @@
+"""Module: the base class of every layer and model.
+
+A module owns weights (:class:`Parameter`), non-trainable state (buffers, e.g. the moving
+mean of a batch normalization) and sub-modules. Assigning any of these to an attribute
+registers it, so that ``parameters()``, ``state_dict()``, ``train()`` and ``summary()`` find
+it without any bookkeeping by the author of the layer::
+
+    class TwoLayer(Module):
+        def __init__(self):
+            super().__init__()
+            self.hidden = Dense(32, activation="relu")
+            self.out = Dense(10)
+
+        def forward(self, x):
+            return self.out(self.hidden(x))
+
+Keras conventions: unique default names (``dense``, ``dense_1``...), lazy shapes (a layer
+creates its weights in ``build(input_shape)`` at its first call, or at once when given
+``input_shape=``/``input_dim=``), ``trainable`` to freeze, ``get_config()`` for saving.
+PyTorch conventions: ``forward``, ``train()``/``eval()``, ``state_dict()``, forward hooks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import namedtuple
+
+import numpy as np
+
+from tinygrad_edu import init as initializers
+from tinygrad_edu import regularizers
+from tinygrad_edu.autograd import RemovableHandle, no_grad, state
+from tinygrad_edu.tensor import Tensor
+
+__all__ = ["Parameter", "Module", "ModuleList", "InputSpec", "reset_names", "unique_name",
+           "module_registry"]
+
+# ----- names -----------------------------------------------------------------------------
+_name_counts: dict[str, int] = {}
+
+
+def reset_names() -> None:
+    """Restart the default-name counters: the next Dense is called ``dense`` again."""
+    _name_counts.clear()
+
+
+def _snake_case(class_name: str) -> str:
+    """``BatchNormalization`` -> ``batch_normalization``, ``PReLU`` -> ``p_re_lu`` (Keras)."""
+    words = re.sub(r"(.)([A-Z][a-z0-9]+)", r"\1_\2", class_name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", words).lower()
+
+
+def unique_name(base: str) -> str:
+    """``base`` the first time, then ``base_1``, ``base_2``... (Keras's numbering)."""
+    count = _name_counts.get(base, 0)
+    _name_counts[base] = count + 1
+    return base if count == 0 else f"{base}_{count}"
+
+
+# ----- parameters --------------------------------------------------------------------------
+class Parameter(Tensor):
+    """A weight of a module: a float tensor that requires grad while it is trainable.
+
+    Args:
+        data: initial values (copied; float32 unless ``dtype`` says otherwise).
+        trainable: optimizers see only trainable parameters. Setting ``trainable = False``
+            also switches ``requires_grad`` off, so no gradient is computed for it (Keras's
+            frozen weights; in PyTorch one writes ``p.requires_grad_(False)``).
+        name: the Keras-style weight name, set on registration: ``"dense_1.kernel"``.
+    """
+
+    def __init__(self, data, trainable=True, name=None, dtype=None):
+        super().__init__(data, dtype=dtype, name=name)
+        if self.data.dtype.kind != "f":
+            raise TypeError(f"Parameter: weights must be floating, got dtype {self.data.dtype}")
+        self.trainable = trainable
+
+    @property
+    def trainable(self) -> bool:
+        return self._requires_grad
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        self.requires_grad = bool(value)
+
+    def __repr__(self):
+        body = np.array2string(self.data, separator=", ", prefix="Parameter(", threshold=20)
+        frozen = "" if self.trainable else ", trainable=False"
+        label = f", name={self.name!r}" if self.name else ""
+        return f"Parameter({body}, dtype={self.data.dtype}{frozen}{label})"
+
+
+InputSpec = namedtuple("InputSpec", ["min_ndim", "axes"], defaults=(None, None))
+InputSpec.__doc__ = """What a built layer accepts: at least ``min_ndim`` axes and, for each
+``axis: size`` in ``axes``, that size (e.g. a built Dense wants ``axes={-1: in_features}``)."""
+
+IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+_module_registry: dict[str, type] = {}
+
+
+def module_registry() -> dict[str, type]:
+    """Every Module subclass by class name (``load_model`` rebuilds layers from it)."""
+    return dict(_module_registry)
+
+
+class _Probe:
+    """Set while a module is run on a dummy batch only to learn shapes: no hooks fire."""
+
+    active = False
+
+
+# ----- the module ----------------------------------------------------------------------------
+class Module:
+    """Base class of layers and models.
+
+    Subclasses implement ``forward(x)`` and, when their weights depend on the input size,
+    ``build(input_shape)`` (which calls :meth:`add_weight`). ``__call__`` builds the module
+    at the first call, records its name on every op it creates (``grad_fn.module_path``),
+    runs ``forward`` and the forward hooks.
+
+    Args:
+        name: a unique name; default: the class name in snake_case with a counter
+            (``dense``, ``dense_1``...). It may not contain ``.`` or ``/``.
+        trainable: ``False`` creates the module frozen.
+
+    Attributes:
+        training: ``True`` in training mode (dropout active, batch statistics), ``False``
+            after ``eval()``.
+        built: whether the weights exist.
+        activity_regularizer: a penalty on the output, added to the loss during training.
+    """
+
+    activity_regularizer = None
+    input_spec = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _module_registry[cls.__name__] = cls
+
+    def __init__(self, name=None, trainable=True):
+        if name is None:
+            name = unique_name(_snake_case(type(self).__name__))
+        elif not isinstance(name, str) or not name or "." in name or "/" in name:
+            raise ValueError(
+                f"{type(self).__name__}: name must be a non-empty string without '.' or '/', "
+                f"got {name!r}"
+            )
+        set_raw = object.__setattr__
+        set_raw(self, "_parameters", {})
+        set_raw(self, "_buffers", {})
+        set_raw(self, "_modules", {})
+        set_raw(self, "_forward_hooks", {})
+        set_raw(self, "_weight_regularizers", {})
+        set_raw(self, "_activity_losses", [])
+        set_raw(self, "name", name)
+        set_raw(self, "training", True)
+        set_raw(self, "built", False)
+        set_raw(self, "_trainable", bool(trainable))
+        set_raw(self, "_build_input_shape", None)
+        set_raw(self, "_output_shape", None)
+
+    # ----- registration on attribute assignment ------------------------------------------
+    def __setattr__(self, key, value):
+        registries = self.__dict__.get("_parameters")
+        if registries is None:
+            raise AttributeError(
+                f"{type(self).__name__}: call super().__init__() before assigning attributes"
+            )
+        if isinstance(value, (list, tuple)) and value and all(
+                isinstance(item, Module) for item in value):
+            value = ModuleList(value)  # a plain list of layers would be invisible otherwise
+        if key in self._buffers and isinstance(value, Tensor) and not isinstance(
+                value, Parameter):
+            self._buffers[key] = value  # a buffer replaced by a new tensor stays a buffer
+            object.__setattr__(self, key, value)
+            return
+        self._forget(key)
+        if isinstance(value, Parameter):
+            if not value.name:
+                value.name = f"{self.name}.{key}"
+            self._parameters[key] = value
+        elif isinstance(value, Module):
+            self._modules[key] = value
+        object.__setattr__(self, key, value)
+
+    def _forget(self, key) -> None:
+        """Drop ``key`` from the registries (it is being replaced or deleted)."""
+        self._parameters.pop(key, None)
+        self._modules.pop(key, None)
+        self._buffers.pop(key, None)
+        self._weight_regularizers.pop(key, None)
+
+    def __delattr__(self, key):
+        self._forget(key)
+        object.__delattr__(self, key)
+
+    def register_buffer(self, name: str, tensor) -> Tensor:
+        """Register non-trainable state saved with the model (e.g. ``moving_mean``).
+
+        A buffer is in ``state_dict()`` and counts as a non-trainable weight, but optimizers
+        never see it; the module updates it itself (under ``no_grad``).
+        """
+        tensor = tensor if isinstance(tensor, Tensor) else Tensor(tensor)
+        if tensor.requires_grad:
+            raise ValueError(f"{self.name}: buffer {name!r} must not require grad")
+        self._forget(name)
+        object.__setattr__(self, name, tensor)
+        self._buffers[name] = tensor
+        if not tensor.name:
+            tensor.name = f"{self.name}.{name}"
+        return tensor
+
+    def add_weight(self, name: str, shape, initializer="glorot_uniform", regularizer=None,
+                   trainable=True, dtype="float32") -> Parameter:
+        """Create, initialize and register a weight (Keras's ``add_weight``).
+
+        Args:
+            name: attribute name (``"kernel"``, ``"bias"``...).
+            shape: the weight's shape; initializers read their fans from it.
+            initializer: a name (``"he_normal"``), an initializer object or a callable
+                ``(shape, dtype) -> array``.
+            regularizer: a name (``"l2"``), a regularizer object or a callable
+                ``weight -> scalar Tensor``; its penalty joins ``regularization_losses()``.
+            trainable: ``False`` makes a frozen weight.
+        """
+        values = initializers.get(initializer)(tuple(int(n) for n in shape), dtype=dtype)
+        param = Parameter(values, trainable=trainable and self._trainable,
+                          name=f"{self.name}.{name}")
+        setattr(self, name, param)
+        if regularizer is not None:
+            self._weight_regularizers[name] = regularizers.get(regularizer)
+        return param
+
+    # ----- building and calling --------------------------------------------------------
+    def build(self, input_shape) -> None:
+        """Create the weights for inputs of ``input_shape`` (batch axis included, may be
+        None). The default has nothing to create."""
+
+    def _build(self, input_shape) -> None:
+        self.build(tuple(input_shape))
+        self._build_input_shape = (None, *tuple(input_shape)[1:])
+        self.built = True
+
+    def _build_from_arguments(self, input_shape=None, input_dim=None) -> None:
+        """Build at construction when ``input_shape=`` (no batch axis) or ``input_dim=``
+        is given, as Keras does. Layers call this at the end of their ``__init__``."""
+        if input_dim is not None:
+            input_shape = (int(input_dim),)
+        if input_shape is None:
+            return
+        if isinstance(input_shape, (int, np.integer)):
+            input_shape = (int(input_shape),)
+        self._build((None, *tuple(input_shape)))
+
+    def forward(self, *inputs, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} must implement forward()")
+
+    def __call__(self, x, *args, **kwargs):
+        if not isinstance(x, Tensor):
+            x = Tensor(x)
+        if not self.built:
+            self._build(x.shape)
+        if self.input_spec is not None:
+            self._check_input(x)
+        previous = state.module_path
+        state.module_path = self.name if previous is None else f"{previous}/{self.name}"
+        try:
+            out = self.forward(x, *args, **kwargs)
+        finally:
+            state.module_path = previous
+        if self._output_shape is None and isinstance(out, Tensor):
+            self._output_shape = (None, *out.shape[1:])
+        if not _Probe.active:
+            if self.activity_regularizer is not None:
+                self._activity_losses = [self.activity_regularizer(out)]
+            if self._forward_hooks:
+                for hook in list(self._forward_hooks.values()):
+                    replaced = hook(self, (x, *args), out)
+                    if replaced is not None:
+                        out = replaced
+        return out
+
+    def _check_input(self, x) -> None:
+        spec = self.input_spec
+        shape = x.shape
+        expected = self._build_input_shape
+        if spec.min_ndim is not None and len(shape) < spec.min_ndim:
+            raise ValueError(
+                f"{self.name} ({type(self).__name__}): expected an input with at least "
+                f"{spec.min_ndim} axes (batch first, e.g. {expected}), got shape {shape}. "
+                "Add a batch axis, e.g. x.reshape(1, -1) for a single sample."
+            )
+        for axis, size in (spec.axes or {}).items():
+            if shape[axis] != size:
+                raise ValueError(
+                    f"{self.name} ({type(self).__name__}): was built for inputs of shape "
+                    f"{expected} but got shape {shape} (axis {axis} must be {size}). "
+                    "Reshape the input, or make a new layer for this input size."
+                )
+
+    def compute_output_shape(self, input_shape) -> tuple:
+        """The output shape for ``input_shape`` (batch axis may be None).
+
+        The default runs a batch of one zero sample through the module in inference mode,
+        without recording and without firing hooks; it builds the module if needed.
+        """
+        probe_shape = tuple(1 if n is None else int(n) for n in input_shape)
+        modes = {id(m): m.training for m in self.modules()}
+        self.eval()
+        _Probe.active, was_probing = True, _Probe.active
+        try:
+            with no_grad():
+                out = self(Tensor._wrap(np.zeros(probe_shape, dtype=np.float32)))
+        finally:
+            _Probe.active = was_probing
+            for m in self.modules():
+                m.training = modes.get(id(m), m.training)
+        return (input_shape[0], *out.shape[1:])
+
+    @property
+    def input_shape(self):
+        """The input shape the module was built for (batch axis None), or None."""
+        return self._build_input_shape
+
+    @property
+    def output_shape(self):
+        """The output shape seen at the first call (batch axis None), or None."""
+        return self._output_shape
+
+    # ----- hooks ------------------------------------------------------------------------
+    def register_forward_hook(self, hook) -> RemovableHandle:
+        """Call ``hook(module, inputs, output)`` after every forward; a non-None result
+        replaces the output. Returns a handle whose ``remove()`` unregisters it."""
+        key = max(self._forward_hooks, default=-1) + 1
+        self._forward_hooks[key] = hook
+        return RemovableHandle(self._forward_hooks, key)
+
+    # ----- traversal ----------------------------------------------------------------------
+    def named_modules(self, prefix=""):
+        """(dotted path, module) for this module and every sub-module, each once."""
+        seen = set()
+        stack = [(prefix, self)]
+        while stack:
+            path, module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            yield path, module
+            children = list(module._modules.items())
+            for key, child in reversed(children):
+                stack.append((f"{path}.{key}" if path else key, child))
+
+    def modules(self):
+        return [module for _, module in self.named_modules()]
+
+    def named_children(self):
+        return iter(self._modules.items())
+
+    def children(self):
+        return list(self._modules.values())
+
+    def _named_tensors(self, registry: str):
+        seen = set()
+        for path, module in self.named_modules():
+            for key, tensor in getattr(module, registry).items():
+                if id(tensor) not in seen:
+                    seen.add(id(tensor))
+                    yield (f"{path}.{key}" if path else key), tensor
+
+    def named_parameters(self):
+        """(dotted path, parameter) for every *trainable* parameter, e.g. ``dense_1.kernel``
+        in a Sequential. Frozen parameters are listed by ``named_weights()``."""
+        return ((k, p) for k, p in self._named_tensors("_parameters") if p.trainable)
+
+    def parameters(self) -> list:
+        """The trainable parameters: what an optimizer updates."""
+        return [p for _, p in self.named_parameters()]
+
+    def named_buffers(self):
+        return self._named_tensors("_buffers")
+
+    def buffers(self) -> list:
+        return [b for _, b in self.named_buffers()]
+
+    def named_weights(self):
+        """Every parameter (trainable or frozen), then every buffer, as (path, tensor)."""
+        yield from self._named_tensors("_parameters")
+        yield from self._named_tensors("_buffers")
+
+    @property
+    def weights(self) -> list:
+        """All weights, Keras style: trainable ones, then non-trainable ones."""
+        return self.trainable_weights + self.non_trainable_weights
+
+    @property
+    def trainable_weights(self) -> list:
+        return self.parameters()
+
+    @property
+    def non_trainable_weights(self) -> list:
+        """Frozen parameters plus buffers (e.g. BatchNormalization's moving statistics)."""
+        frozen = [p for _, p in self._named_tensors("_parameters") if not p.trainable]
+        return frozen + self.buffers()
+
+    def count_params(self) -> int:
+        """Number of scalars in all weights, trainable and not (Keras's ``count_params``)."""
+        return sum(w.size for w in self.weights)
+
+    # ----- modes ----------------------------------------------------------------------------
+    def train(self, mode=True):
+        """Training mode (``mode=True``) or inference mode, for this module and all below."""
+        for module in self.modules():
+            object.__setattr__(module, "training", bool(mode))
+        return self
+
+    def eval(self):
+        """Inference mode: dropout is the identity, normalizations use moving statistics."""
+        return self.train(False)
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        """``False`` freezes every weight of this module and its sub-modules."""
+        for module in self.modules():
+            object.__setattr__(module, "_trainable", bool(value))
+            for param in module._parameters.values():
+                param.trainable = bool(value)
+
+    def zero_grad(self) -> None:
+        """Forget the gradients of all parameters (trainable or not)."""
+        for _, param in self._named_tensors("_parameters"):
+            param.grad = None
+
+    def astype(self, dtype):
+        """Convert every parameter and buffer to ``dtype`` in place (e.g. float64 for a
+        gradient check). Returns self."""
+        for _, tensor in self.named_weights():
+            tensor.data = tensor.data.astype(dtype)
+            tensor.grad = None
+        return self
+
+    # ----- regularization ---------------------------------------------------------------
+    def regularization_losses(self) -> list:
+        """Penalties to add to the loss: weight regularizers on the current trainable
+        weights, plus activity regularizers on the outputs of the latest forward pass."""
+        losses = []
+        for module in self.modules():
+            for key, regularizer in module._weight_regularizers.items():
+                weight = module._parameters.get(key)
+                if weight is not None and weight.trainable:
+                    losses.append(regularizer(weight))
+            losses.extend(module._activity_losses)
+        return losses
+
+    # ----- state -------------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        """Every parameter and buffer as ``{dotted path: numpy copy}``."""
+        return {key: tensor.data.copy() for key, tensor in self.named_weights()}
+
+    def load_state_dict(self, state_dict: dict, strict: bool = True):
+        """Copy values from ``state_dict`` into this module's weights (by dotted path).
+
+        With ``strict=True`` the keys must match exactly. Shapes must always match.
+        Returns ``(missing_keys, unexpected_keys)``.
+        """
+        own = dict(self.named_weights())
+        missing = [key for key in own if key not in state_dict]
+        unexpected = [key for key in state_dict if key not in own]
+        problems = []
+        if strict and missing:
+            hint = ("; the model is not built yet: call it on a batch or give input_shape= "
+                    "to its first layer" if not own else "")
+            problems.append(f"missing keys {missing}{hint}")
+        if strict and unexpected:
+            problems.append(f"unexpected keys {unexpected}")
+        for key, tensor in own.items():
+            if key in state_dict:
+                value = np.asarray(state_dict[key])
+                if value.shape != tensor.shape:
+                    problems.append(f"{key!r} has shape {value.shape} in the state but "
+                                    f"{tensor.shape} in the model")
+        if problems:
+            raise ValueError(f"{self.name}.load_state_dict: " + "; ".join(problems))
+        with no_grad():
+            for key, tensor in own.items():
+                if key in state_dict:
+                    tensor.copy_(np.asarray(state_dict[key]).astype(tensor.dtype, copy=False))
+        return IncompatibleKeys(missing, unexpected)
+
+    # ----- saving (implemented in tinygrad_edu.serialization) ------------------------------
+    def save(self, path) -> None:
+        """Save architecture and weights to ``path`` (see ``tinygrad_edu.serialization``)."""
+        from tinygrad_edu import serialization  # serialization sits above nn
+
+        serialization.save_model(self, path)
+
+    def save_weights(self, path) -> None:
+        """Save the weights only (no architecture) to ``path``."""
+        from tinygrad_edu import serialization
+
+        serialization.save_weights(self, path)
+
+    def load_weights(self, path) -> None:
+        """Load weights saved by ``save_weights`` or ``save``."""
+        from tinygrad_edu import serialization
+
+        serialization.load_weights(self, path)
+
+    # ----- config -----------------------------------------------------------------------
+    def get_config(self) -> dict:
+        """JSON-able constructor arguments; ``type(self)(**config)`` makes a twin."""
+        return {"name": self.name, "trainable": self.trainable}
+
+    @classmethod
+    def from_config(cls, config: dict):
+        return cls(**config)
+
+    def __repr__(self):
+        lines = [f"{type(self).__name__}(name={self.name!r})"]
+        for key, child in self._modules.items():
+            child_lines = repr(child).splitlines()
+            lines.append(f"  ({key}): {child_lines[0]}")
+            lines.extend("  " + line for line in child_lines[1:])
+        return "\n".join(lines)
+
+
+class ModuleList(Module):
+    """A list of modules whose weights are registered (children named ``0``, ``1``...).
+
+    Assigning a plain list of modules to a module attribute wraps it in a ModuleList.
+    """
+
+    def __init__(self, modules=(), name=None):
+        super().__init__(name=name)
+        self.built = True
+        for module in modules:
+            self.append(module)
+
+    def append(self, module):
+        if not isinstance(module, Module):
+            raise TypeError(f"ModuleList: expected a Module, got {type(module).__name__}")
+        self._modules[str(len(self._modules))] = module
+        return self
+
+    def __getitem__(self, index):
+        items = list(self._modules.values())
+        return ModuleList(items[index]) if isinstance(index, slice) else items[index]
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(list(self._modules.values()))
+
+    def forward(self, x):
+        raise TypeError("ModuleList holds modules; it is not callable. Call its items.")
