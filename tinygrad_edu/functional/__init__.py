@@ -1,0 +1,31 @@
+"""Functions built from the primitive ops: activations, softmax, dropout, normalizations.
+
+Everything here is also reachable as ``tinygrad_edu.functional.<name>``; activations can be
+looked up by their Keras name with :func:`get_activation`. The fused, numerically stable
+cross-entropies live in :mod:`tinygrad_edu.ops.fused` and are re-exported here.
+"""
+
+from tinygrad_edu.functional.activations import (
+    __all__ as _activation_names,
+)
+from tinygrad_edu.functional.activations import *  # noqa: F403
+from tinygrad_edu.functional.dropout import dropout
+from tinygrad_edu.functional.normalization import (
+    batch_norm,
+    group_norm,
+    instance_norm,
+    layer_norm,
+    moments,
+)
+from tinygrad_edu.ops.fused import (
+    sigmoid_binary_cross_entropy,
+    softmax_cross_entropy,
+    sparse_softmax_cross_entropy,
+)
+
+__all__ = [
+    *_activation_names,
+    "dropout",
+    "moments", "batch_norm", "layer_norm", "instance_norm", "group_norm",
+    "softmax_cross_entropy", "sparse_softmax_cross_entropy", "sigmoid_binary_cross_entropy",
+]

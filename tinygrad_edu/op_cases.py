@@ -1,0 +1,190 @@
+"""The table of op cases: one row per (op, situation) to check against finite differences.
+
+Every public differentiable op has at least one row; the test suite and
+``tinygrad-edu gradcheck`` run each row through :func:`~tinygrad_edu.gradcheck.gradcheck`
+(first derivatives) and :func:`~tinygrad_edu.gradcheck.gradgradcheck` (second derivatives).
+A meta-test fails when an op, or a graph node type, is exercised by no row.
+
+Rows cover broadcasting ((1,) -> (3, 4), 0-d), repeated indices, masks and extreme inputs.
+Inputs are sampled away from kinks (|x| near 0 for relu/abs, ties for max) where the
+derivative is not defined and finite differences would straddle it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+import tinygrad_edu as tg
+from tinygrad_edu.tensor import Tensor
+
+
+@dataclass(frozen=True)
+class OpCase:
+    """One row of the table.
+
+    Attributes:
+        name: unique id, ``"<op>/<situation>"``.
+        op: the public op this row checks (as named in ``tinygrad_edu.ops.__all__`` or
+            ``tinygrad_edu.functional``).
+        fn: function of the input Tensors returning a Tensor.
+        shapes: the shape of each input.
+        domain: inputs are drawn uniformly from this interval...
+        away_from_zero: ...with |x| >= this, when set (kinks at 0).
+        make_inputs: custom input arrays ``rng -> list`` (overrides shapes/domain).
+        differentiable: which inputs require grad (default: all floating inputs).
+        order: highest derivative order checked (1 for ops not twice differentiable).
+        tolerances: keyword overrides for gradcheck (eps, atol, rtol).
+    """
+
+    name: str
+    op: str
+    fn: Callable
+    shapes: tuple = ()
+    domain: tuple = (-2.0, 2.0)
+    away_from_zero: float = 0.0
+    make_inputs: Callable | None = None
+    differentiable: tuple | None = None
+    order: int = 2
+    tolerances: dict = field(default_factory=dict)
+
+    def inputs(self, seed: int = 0) -> list:
+        """Fresh float64 input tensors for this row."""
+        rng = np.random.default_rng(seed)
+        if self.make_inputs is not None:
+            arrays = self.make_inputs(rng)
+        else:
+            arrays = []
+            for shape in self.shapes:
+                values = rng.uniform(*self.domain, size=shape)
+                if self.away_from_zero:
+                    magnitude = np.maximum(np.abs(values), self.away_from_zero)
+                    values = np.where(values < 0, -magnitude, magnitude)
+                arrays.append(values)
+        tensors = []
+        for index, array in enumerate(arrays):
+            array = np.asarray(array)
+            floating = array.dtype.kind == "f"
+            wants_grad = floating and (self.differentiable is None or index in self.differentiable)
+            dtype = np.float64 if floating else None
+            tensors.append(Tensor(array, requires_grad=wants_grad, dtype=dtype))
+        return tensors
+
+
+def _distinct(shape, low=-2.0, high=2.0):
+    """Values with no ties (max/min/sort need distinct entries)."""
+    def make(rng):
+        count = int(np.prod(shape))
+        values = np.linspace(low, high, count)
+        return [rng.permutation(values).reshape(shape)]
+    return make
+
+
+CASES: list[OpCase] = [
+    # ---- elementwise binary, with broadcasting -------------------------------------------
+    OpCase("add/same", "add", lambda a, b: a + b, ((3, 4), (3, 4))),
+    OpCase("add/broadcast-(1,)", "add", lambda a, b: a + b, ((3, 4), (1,))),
+    OpCase("add/broadcast-0d", "add", lambda a, b: a + b, ((3, 4), ())),
+    OpCase("add/broadcast-both", "add", lambda a, b: tg.add(a, b), ((2, 1, 4), (3, 1))),
+    OpCase("add/reflected", "add", lambda a: 2.0 + a, ((3,),)),
+    OpCase("sub/broadcast", "sub", lambda a, b: a - b, ((3, 4), (4,))),
+    OpCase("sub/reflected", "sub", lambda a: 2.0 - a, ((3,),)),
+    OpCase("sub/functional", "sub", lambda a, b: tg.sub(a, b), ((2, 3), (2, 1))),
+    OpCase("mul/broadcast", "mul", lambda a, b: a * b, ((3, 4), (3, 1))),
+    OpCase("mul/reflected", "mul", lambda a: 3.0 * a, ((3,),)),
+    OpCase("mul/same-tensor", "mul", lambda a: tg.mul(a, a), ((4,),)),
+    OpCase("div/broadcast", "div", lambda a, b: a / b, ((3, 4), (4,)), away_from_zero=0.5),
+    OpCase("div/reflected", "div", lambda a: 2.0 / a, ((3,),), away_from_zero=0.5),
+    OpCase("div/functional", "div", lambda a, b: tg.div(a, b), ((3,), (3,)), away_from_zero=0.5),
+    OpCase("neg/basic", "neg", lambda a: -a, ((3, 2),)),
+    OpCase("neg/functional", "neg", lambda a: tg.neg(a), ((3,),)),
+    OpCase("power/tensor-exponent", "power", lambda a, b: a ** b, ((3, 4), (3, 4)),
+           domain=(0.5, 2.0)),
+    OpCase("power/scalar-exponent", "power", lambda a: a ** 3, ((3, 4),)),
+    OpCase("power/fractional", "power", lambda a: a ** 2.5, ((4,),), domain=(0.5, 2.0)),
+    OpCase("power/reflected", "power", lambda a: 2.0 ** a, ((4,),)),
+    OpCase("power/broadcast-exponent", "power", lambda a, b: tg.power(a, b), ((2, 3), (1,)),
+           domain=(0.5, 2.0)),
+    OpCase("maximum/broadcast", "maximum", lambda a, b: tg.maximum(a, b), ((3, 4), (4,))),
+    OpCase("minimum/broadcast", "minimum", lambda a, b: tg.minimum(a, b), ((3, 4), (3, 1))),
+    OpCase("where/mask", "where", lambda c, a, b: tg.where(c, a, b),
+           make_inputs=lambda rng: [rng.random((3, 4)) > 0.5, rng.normal(size=(3, 4)),
+                                    rng.normal(size=(4,))]),
+    # ---- elementwise unary ---------------------------------------------------------------
+    OpCase("exp/basic", "exp", lambda a: a.exp(), ((3, 4),)),
+    OpCase("exp/functional", "exp", lambda a: tg.exp(a), ((2,),)),
+    OpCase("log/basic", "log", lambda a: a.log(), ((3, 4),), domain=(0.2, 3.0)),
+    OpCase("log/functional", "log", lambda a: tg.log(a), ((2,),), domain=(0.2, 3.0)),
+    OpCase("sqrt/basic", "sqrt", lambda a: a.sqrt(), ((3, 4),), domain=(0.2, 3.0)),
+    OpCase("sqrt/functional", "sqrt", lambda a: tg.sqrt(a), ((2,),), domain=(0.2, 3.0)),
+    OpCase("abs/basic", "abs", lambda a: abs(a), ((3, 4),), away_from_zero=0.1),
+    OpCase("abs/functional", "abs", lambda a: tg.abs(a), ((4,),), away_from_zero=0.1),
+    OpCase("sin/basic", "sin", lambda a: tg.sin(a), ((3, 4),)),
+    OpCase("cos/basic", "cos", lambda a: tg.cos(a), ((3, 4),)),
+    OpCase("tanh/basic", "tanh", lambda a: tg.tanh(a), ((3, 4),)),
+    OpCase("tanh/saturated", "tanh", lambda a: a.tanh(), ((4,),), domain=(-8.0, 8.0)),
+    OpCase("sigmoid/basic", "sigmoid", lambda a: tg.sigmoid(a), ((3, 4),)),
+    OpCase("sigmoid/extreme", "sigmoid", lambda a: a.sigmoid(), ((6,),), domain=(-30.0, 30.0)),
+    OpCase("relu/basic", "relu", lambda a: tg.relu(a), ((3, 4),), away_from_zero=0.1),
+    OpCase("clip/both", "clip", lambda a: tg.clip(a, -1.0, 1.0),
+           make_inputs=lambda rng: [np.array([-1.7, -0.5, 0.2, 0.9, 1.5, 1.9])]),
+    OpCase("clip/low-only", "clip", lambda a: a.clip(low=0.0), ((5,),), away_from_zero=0.1),
+    # ---- reductions ----------------------------------------------------------------------
+    OpCase("sum/all", "sum", lambda a: a.sum(), ((3, 4),)),
+    OpCase("sum/axis-keepdims", "sum", lambda a: tg.sum(a, axis=1, keepdims=True), ((3, 4),)),
+    OpCase("sum/tuple-axis", "sum", lambda a: a.sum(axis=(0, 2)), ((2, 3, 4),)),
+    OpCase("mean/axis", "mean", lambda a: tg.mean(a, axis=0), ((3, 4),)),
+    OpCase("mean/all", "mean", lambda a: a.mean(), ((3, 4),)),
+    OpCase("max/axis", "max", lambda a: tg.max(a, axis=1), make_inputs=_distinct((3, 4))),
+    OpCase("max/all", "max", lambda a: a.max(), make_inputs=_distinct((3, 4))),
+    OpCase("min/axis-keepdims", "min", lambda a: tg.min(a, axis=0, keepdims=True),
+           make_inputs=_distinct((3, 4))),
+    OpCase("var/axis", "var", lambda a: tg.var(a, axis=1), ((3, 5),)),
+    OpCase("var/ddof1", "var", lambda a: a.var(ddof=1), ((6,),)),
+    OpCase("std/axis", "std", lambda a: tg.std(a, axis=0), ((4, 3),)),
+    OpCase("logsumexp/axis", "logsumexp", lambda a: tg.logsumexp(a, axis=1), ((3, 4),)),
+    OpCase("logsumexp/extreme", "logsumexp", lambda a: a.logsumexp(axis=-1, keepdims=True),
+           ((2, 3),), domain=(-500.0, 500.0)),
+    # ---- linear algebra ------------------------------------------------------------------
+    OpCase("matmul/matrix", "matmul", lambda a, b: a @ b, ((3, 4), (4, 5))),
+    OpCase("matmul/batched-broadcast", "matmul", lambda a, b: tg.matmul(a, b),
+           ((2, 3, 4), (4, 2))),
+    OpCase("matmul/vector-left", "matmul", lambda a, b: a @ b, ((4,), (4, 3))),
+    OpCase("matmul/vector-right", "matmul", lambda a, b: a @ b, ((3, 4), (4,))),
+    OpCase("matmul/dot", "matmul", lambda a, b: a @ b, ((4,), (4,))),
+    # ---- shape ---------------------------------------------------------------------------
+    OpCase("reshape/basic", "reshape", lambda a: tg.reshape(a, (4, 3)) * 1.5, ((3, 4),)),
+    OpCase("transpose/2d", "transpose", lambda a: a.T, ((3, 4),)),
+    OpCase("transpose/permute", "transpose", lambda a: tg.transpose(a, (2, 0, 1)), ((2, 3, 4),)),
+    OpCase("swapaxes/basic", "swapaxes", lambda a: tg.swapaxes(a, 0, 2), ((2, 3, 4),)),
+    OpCase("broadcast_to/basic", "broadcast_to", lambda a: tg.broadcast_to(a, (3, 4)), ((1, 4),)),
+    OpCase("squeeze/basic", "squeeze", lambda a: tg.squeeze(a, 1), ((3, 1, 2),)),
+    OpCase("unsqueeze/basic", "unsqueeze", lambda a: tg.unsqueeze(a, 0), ((3, 2),)),
+    OpCase("flatten/keep-batch", "flatten", lambda a: tg.flatten(a, 1), ((2, 3, 2),)),
+    OpCase("getitem/slice", "getitem", lambda a: a[1:3, ::2], ((4, 5),)),
+    OpCase("getitem/int-repeated", "getitem", lambda a: tg.getitem(a, [0, 2, 0, 0]), ((3, 2),)),
+    OpCase("getitem/bool-mask", "getitem", lambda a, m: a[m],
+           make_inputs=lambda rng: [rng.normal(size=(3, 4)), rng.random((3, 4)) > 0.4]),
+    OpCase("getitem/int-and-slice", "getitem", lambda a: a[np.array([1, 1]), 1:], ((3, 3),)),
+    OpCase("concatenate/axis1", "concatenate", lambda a, b: tg.concatenate([a, b], axis=1),
+           ((2, 3), (2, 2))),
+    OpCase("stack/axis0", "stack", lambda a, b: tg.stack([a, b]), ((2, 3), (2, 3))),
+    OpCase("pad/2d", "pad", lambda a: tg.pad(a, ((1, 0), (2, 1)), value=0.5), ((2, 3),)),
+    OpCase("astype/float32-roundtrip", "astype", lambda a: a.astype(np.float32) * 2.0, ((3,),),
+           tolerances={"eps": 1e-2, "atol": 1e-4, "rtol": 1e-3}),
+    # ---- compositions that exercise several rules at once --------------------------------
+    OpCase("composite/mlp-layer", "matmul",
+           lambda x, w, b: (x @ w + b).tanh().sum(axis=1), ((4, 3), (3, 5), (5,))),
+    # ---- functional, losses and conv (rows for tinygrad_edu.functional / losses / ops.conv) -
+]
+
+
+def find(op_or_name: str) -> list[OpCase]:
+    """The rows whose ``op`` or ``name`` equals ``op_or_name``."""
+    return [c for c in CASES if op_or_name in (c.op, c.name)]
+
+
+def covered_ops() -> set[str]:
+    return {c.op for c in CASES}
