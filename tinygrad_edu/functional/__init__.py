@@ -5,10 +5,10 @@ looked up by their Keras name with :func:`get_activation`. The fused, numericall
 cross-entropies live in :mod:`tinygrad_edu.ops.fused` and are re-exported here.
 """
 
+from tinygrad_edu.functional.activations import *  # noqa: F403
 from tinygrad_edu.functional.activations import (
     __all__ as _activation_names,
 )
-from tinygrad_edu.functional.activations import *  # noqa: F403
 from tinygrad_edu.functional.dropout import dropout
 from tinygrad_edu.functional.normalization import (
     batch_norm,
