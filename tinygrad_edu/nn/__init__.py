@@ -1,15 +1,32 @@
 """Layers and models: the Module system and the Keras-named layers built on it."""
 
+from tinygrad_edu.nn.layers import (
+    ELU,
+    Activation,
+    Dense,
+    Dropout,
+    Flatten,
+    LeakyReLU,
+    PReLU,
+    ReLU,
+    Softmax,
+)
 from tinygrad_edu.nn.module import (
     InputSpec,
     Module,
     ModuleList,
     Parameter,
+    functional_call,
     module_registry,
     reset_names,
 )
+from tinygrad_edu.nn.sequential import Sequential, summary
 
-__all__ = ["InputSpec", "Module", "ModuleList", "Parameter", "module_registry", "reset_names"]
+__all__ = [
+    "InputSpec", "Module", "ModuleList", "Parameter", "functional_call", "module_registry",
+    "reset_names", "Sequential", "summary",
+    "Dense", "Activation", "Flatten", "Dropout", "PReLU", "LeakyReLU", "ELU", "ReLU", "Softmax",
+]
 
 
 def _optional(module_name: str, names: list) -> None:
@@ -27,9 +44,6 @@ def _optional(module_name: str, names: list) -> None:
         __all__.append(name)
 
 
-_optional("layers", ["Dense", "Activation", "Flatten", "Dropout", "PReLU", "LeakyReLU", "ELU",
-                     "ReLU", "Softmax"])
-_optional("sequential", ["Sequential"])
 _optional("conv", ["Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D"])
 _optional("normalization", ["BatchNormalization", "LayerNormalization",
                             "InstanceNormalization", "GroupNormalization"])

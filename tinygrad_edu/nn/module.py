@@ -33,7 +33,7 @@ from tinygrad_edu.autograd import RemovableHandle, no_grad, state
 from tinygrad_edu.tensor import Tensor
 
 __all__ = ["Parameter", "Module", "ModuleList", "InputSpec", "reset_names", "unique_name",
-           "module_registry"]
+           "module_registry", "functional_call"]
 
 # ----- names -----------------------------------------------------------------------------
 _name_counts: dict[str, int] = {}
@@ -90,9 +90,10 @@ class Parameter(Tensor):
         return f"Parameter({body}, dtype={self.data.dtype}{frozen}{label})"
 
 
-InputSpec = namedtuple("InputSpec", ["min_ndim", "axes"], defaults=(None, None))
-InputSpec.__doc__ = """What a built layer accepts: at least ``min_ndim`` axes and, for each
-``axis: size`` in ``axes``, that size (e.g. a built Dense wants ``axes={-1: in_features}``)."""
+InputSpec = namedtuple("InputSpec", ["min_ndim", "axes", "ndim"], defaults=(None, None, None))
+InputSpec.__doc__ = """What a built layer accepts: exactly ``ndim`` or at least ``min_ndim``
+axes and, for each ``axis: size`` in ``axes``, that size (e.g. a built Dense wants
+``InputSpec(min_ndim=2, axes={-1: in_features})``)."""
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
@@ -167,7 +168,7 @@ class Module:
             raise AttributeError(
                 f"{type(self).__name__}: call super().__init__() before assigning attributes"
             )
-        if isinstance(value, (list, tuple)) and value and all(
+        if isinstance(value, (list, tuple)) and value and not key.startswith("_") and all(
                 isinstance(item, Module) for item in value):
             value = ModuleList(value)  # a plain list of layers would be invisible otherwise
         if key in self._buffers and isinstance(value, Tensor) and not isinstance(
@@ -285,11 +286,14 @@ class Module:
         spec = self.input_spec
         shape = x.shape
         expected = self._build_input_shape
-        if spec.min_ndim is not None and len(shape) < spec.min_ndim:
+        rank_ok = len(shape) == spec.ndim if spec.ndim is not None else (
+            spec.min_ndim is None or len(shape) >= spec.min_ndim)
+        if not rank_ok:
+            wanted = spec.ndim if spec.ndim is not None else f"at least {spec.min_ndim}"
             raise ValueError(
-                f"{self.name} ({type(self).__name__}): expected an input with at least "
-                f"{spec.min_ndim} axes (batch first, e.g. {expected}), got shape {shape}. "
-                "Add a batch axis, e.g. x.reshape(1, -1) for a single sample."
+                f"{self.name} ({type(self).__name__}): expected an input with {wanted} axes "
+                f"(batch first, shape {expected}), got shape {shape}. A single sample needs "
+                "a batch axis: x.reshape(1, ...)."
             )
         for axis, size in (spec.axes or {}).items():
             if shape[axis] != size:
@@ -526,6 +530,31 @@ class Module:
             lines.append(f"  ({key}): {child_lines[0]}")
             lines.extend("  " + line for line in child_lines[1:])
         return "\n".join(lines)
+
+
+def functional_call(module: Module, weights: dict, *inputs, **kwargs):
+    """Call ``module`` with some of its weights replaced by the given tensors.
+
+    ``weights`` maps dotted paths (as in ``state_dict()``, e.g. ``"kernel"`` or
+    ``"dense_1.bias"``) to Tensors. The module's own weights are put back afterwards. This
+    turns a layer into a function of its weights, which is what a gradient check needs::
+
+        gradcheck(lambda x, k: functional_call(dense, {"kernel": k}, x), [x, kernel])
+    """
+    owners = dict(module.named_modules())
+    saved = []
+    try:
+        for path, tensor in weights.items():
+            owner_path, _, attribute = path.rpartition(".")
+            owner = owners.get(owner_path)
+            if owner is None or not hasattr(owner, attribute):
+                raise KeyError(f"functional_call: {module.name} has no weight {path!r}")
+            saved.append((owner, attribute, owner.__dict__[attribute]))
+            object.__setattr__(owner, attribute, tensor)  # bypass registration: temporary
+        return module(*inputs, **kwargs)
+    finally:
+        for owner, attribute, original in reversed(saved):
+            object.__setattr__(owner, attribute, original)
 
 
 class ModuleList(Module):

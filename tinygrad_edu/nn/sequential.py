@@ -1,0 +1,210 @@
+"""Sequential: a stack of layers, each feeding the next, and its Keras-style summary."""
+
+from __future__ import annotations
+
+from tinygrad_edu.nn.module import Module, module_registry
+
+__all__ = ["Sequential", "summary"]
+
+
+class Sequential(Module):
+    """Layers applied one after the other: ``y = layer_n(... layer_2(layer_1(x)))``.
+
+    The layers are registered under their names, so weights are listed as
+    ``dense_1.kernel``. When the first layer knows its input shape (``input_shape=``), the
+    whole model is built as layers are added and ``summary()`` shows every shape at once;
+    otherwise the model is built by its first call.
+
+    >>> import tinygrad_edu as tg
+    >>> from tinygrad_edu.nn import Dense, Flatten
+    >>> model = Sequential([Flatten(input_shape=(2, 2)), Dense(3, activation="relu")])
+    >>> model.add(Dense(1))
+    >>> model(tg.ones(5, 2, 2)).shape, model.count_params()
+    ((5, 1), 19)
+    """
+
+    def __init__(self, layers=None, name=None, trainable=True):
+        super().__init__(name=name, trainable=trainable)
+        self._layer_tuple = ()
+        for layer in layers or ():
+            self.add(layer)
+
+    @property
+    def layers(self) -> list:
+        return list(self._layer_tuple)
+
+    def add(self, layer: Module) -> None:
+        """Append ``layer``; build it now if the model's input shape is known."""
+        if not isinstance(layer, Module):
+            raise TypeError(f"{self.name}.add: expected a layer (a Module), got "
+                            f"{type(layer).__name__}")
+        if layer.name in self._modules:
+            raise ValueError(
+                f"{self.name}.add: a layer named {layer.name!r} is already in the model; "
+                "layer names must be unique (pass name=... or use a new layer)"
+            )
+        self._modules[layer.name] = layer
+        self._layer_tuple = (*self._layer_tuple, layer)
+        if self.built:
+            self._output_shape = _build_layer(layer, self._output_shape)
+        elif len(self._layer_tuple) == 1 and layer.built:
+            self._build(layer.input_shape)
+
+    def pop(self) -> Module:
+        """Remove and return the last layer."""
+        if not self._layer_tuple:
+            raise IndexError(f"{self.name}.pop: the model has no layers")
+        layer = self._layer_tuple[-1]
+        del self._modules[layer.name]
+        self._layer_tuple = self._layer_tuple[:-1]
+        if self._layer_tuple and self.built:
+            self._output_shape = self._layer_tuple[-1].output_shape
+        return layer
+
+    def build(self, input_shape):
+        if not self._layer_tuple:
+            raise ValueError(f"{self.name}: the model has no layers yet; add some first")
+        shape = tuple(input_shape)
+        for layer in self._layer_tuple:
+            shape = _build_layer(layer, shape)
+        self._output_shape = shape
+
+    def forward(self, x):
+        for layer in self._layer_tuple:
+            x = layer(x)
+        return x
+
+    def compute_output_shape(self, input_shape):
+        shape = tuple(input_shape)
+        for layer in self._layer_tuple:
+            shape = layer.compute_output_shape(shape)
+        return shape
+
+    def __getitem__(self, index):
+        return self._layer_tuple[index]
+
+    def __len__(self):
+        return len(self._layer_tuple)
+
+    def __iter__(self):
+        return iter(self._layer_tuple)
+
+    def summary(self, print_fn=print) -> None:
+        """Print the Keras-style table of layers, shapes and parameter counts."""
+        summary(self, print_fn)
+
+    def get_config(self):
+        input_shape = None if self.input_shape is None else list(self.input_shape[1:])
+        return {
+            **super().get_config(),
+            "input_shape": input_shape,
+            "layers": [{"class_name": type(layer).__name__, "config": layer.get_config()}
+                       for layer in self._layer_tuple],
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        layer_configs = config.pop("layers", [])
+        input_shape = config.pop("input_shape", None)
+        model = cls(name=config.get("name"))
+        registry = module_registry()
+        for entry in layer_configs:
+            layer_class = registry.get(entry["class_name"])
+            if layer_class is None:
+                raise ValueError(
+                    f"Sequential.from_config: unknown layer class {entry['class_name']!r}; "
+                    "import the module that defines it before loading"
+                )
+            model.add(layer_class.from_config(entry["config"]))
+        if input_shape is not None and not model.built:
+            model._build((None, *input_shape))
+        if not config.get("trainable", True):
+            model.trainable = False
+        return model
+
+
+def _build_layer(layer: Module, input_shape: tuple) -> tuple:
+    """Build ``layer`` for ``input_shape``; return (and remember) its output shape."""
+    if not layer.built:
+        layer._build(input_shape)
+    output_shape = tuple(layer.compute_output_shape(input_shape))
+    if layer._output_shape is None:
+        layer._output_shape = (None, *output_shape[1:])
+    return (input_shape[0], *output_shape[1:])
+
+
+# ----- summary --------------------------------------------------------------------------------
+_COLUMNS = (33, 26, 12)  # layer, output shape, params
+
+
+def _row(cells) -> str:
+    layer, shape, params = cells
+    return f" {layer:<{_COLUMNS[0] - 1}}{shape:<{_COLUMNS[1]}}{params:>{_COLUMNS[2]}}"
+
+
+def _size(n_params: int, n_bytes: int) -> str:
+    return f"{n_params:,} ({n_bytes / 1024:,.2f} KB)"
+
+
+def _non_trainable_sources(model: Module) -> list[str]:
+    """One phrase per module that holds non-trainable weights, saying why they are."""
+    phrases = []
+    for _, module in model.named_modules():
+        buffers = list(module._buffers.items())
+        frozen = [(k, p) for k, p in module._parameters.items() if not p.trainable]
+        if buffers:
+            names = ", ".join(key for key, _ in buffers)
+            count = sum(t.size for _, t in buffers)
+            phrases.append(f"{module.name} ({type(module).__name__}) keeps {count:,} in "
+                           f"{names}: statistics the layer updates itself during training "
+                           "(running averages used at inference), not by gradient descent")
+        if frozen:
+            names = ", ".join(key for key, _ in frozen)
+            count = sum(p.size for _, p in frozen)
+            phrases.append(f"{module.name} ({type(module).__name__}) has {count:,} frozen "
+                           f"weights ({names}; trainable=False)")
+    return phrases
+
+
+def summary(model: Module, print_fn=print) -> None:
+    """Print a Keras-style summary of ``model``'s layers (its direct children).
+
+    Columns: layer name (type), output shape (batch axis None), number of parameters.
+    Then the total, trainable and non-trainable counts, and where the non-trainable
+    parameters come from (e.g. BatchNormalization's moving mean and variance).
+    """
+    width = sum(_COLUMNS) + 1
+    lines = [f'Model: "{model.name}"', "_" * width,
+             _row(("Layer (type)", "Output Shape", "Param #")), "=" * width]
+    children = list(model.children())
+    for index, layer in enumerate(children):
+        shape = "?" if layer.output_shape is None else str(layer.output_shape)
+        params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
+        lines.append(_row((f"{layer.name} ({type(layer).__name__})", shape, params)))
+        lines.append("_" * width if index < len(children) - 1 else "=" * width)
+    if not children:
+        lines.append("=" * width)
+    trainable = model.trainable_weights
+    frozen = model.non_trainable_weights
+    n_trainable = sum(w.size for w in trainable)
+    n_frozen = sum(w.size for w in frozen)
+    bytes_trainable = sum(w.data.nbytes for w in trainable)
+    bytes_frozen = sum(w.data.nbytes for w in frozen)
+    lines += [f"Total params: {_size(n_trainable + n_frozen, bytes_trainable + bytes_frozen)}",
+              f"Trainable params: {_size(n_trainable, bytes_trainable)}",
+              f"Non-trainable params: {_size(n_frozen, bytes_frozen)}",
+              "_" * width]
+    if not model.built:
+        lines.append("The model is not built yet: call it on a batch, or give input_shape= "
+                     "to its first layer, to see shapes and counts.")
+    sources = _non_trainable_sources(model)
+    if sources:
+        lines.append("Non-trainable params are not changed by the optimizer: "
+                     + "; ".join(sources) + ".")
+    else:
+        lines.append("All params are trainable. Non-trainable params would come from "
+                     "BatchNormalization's moving mean/variance or from layers frozen with "
+                     "trainable=False.")
+    for line in lines:
+        print_fn(line)
