@@ -175,7 +175,8 @@ def softmax_cross_entropy(logits, targets, axis=-1):
     return SoftmaxCrossEntropy.apply(logits, targets, axis=axis)
 
 
-def _integer_labels(labels, logits: Tensor, who: str) -> Tensor:
+def integer_labels(labels, logits: Tensor, who: str) -> Tensor:
+    """Validated integer class labels of shape logits.shape[:-1] (a trailing 1 is dropped)."""
     labels = as_tensor(labels)
     values = labels.data
     expected = logits.shape[:-1]
@@ -215,7 +216,7 @@ def sparse_softmax_cross_entropy(logits, labels):
     """
     who = "sparse_softmax_cross_entropy"
     logits = _float_logits(logits, who)
-    return SparseSoftmaxCrossEntropy.apply(logits, _integer_labels(labels, logits, who))
+    return SparseSoftmaxCrossEntropy.apply(logits, integer_labels(labels, logits, who))
 
 
 def sigmoid_binary_cross_entropy(logits, targets):
