@@ -40,6 +40,8 @@ class _State:
 
     grad_enabled = True
     anomaly = False
+    # Bumped by every in-place change; a tensor's _version is the clock value of its last one.
+    version_clock = 0
     module_path = None  # dotted name of the module whose forward is running, e.g. "dense_1"
 
 
@@ -141,7 +143,9 @@ class Function:
         keeps_output: backward needs the output tensor (``exp``, ``tanh``...). It is held
             through a weak reference so that the graph holds no reference cycle.
         saves_inputs: backward reads the input values, so an in-place change of an input
-            between forward and backward would make it wrong; the engine checks for that.
+            between forward and backward would make it wrong; the engine checks for that
+            (cheaply: a node remembers the global version clock at its creation, and only
+            when the clock has moved since does the engine compare the inputs' versions).
         differentiable_twice: ``False`` for fused ops whose backward is raw numpy; a
             ``create_graph=True`` backward through them raises a clear error.
     """
@@ -150,7 +154,7 @@ class Function:
     saves_inputs = False
     differentiable_twice = True
     inputs = None
-    _versions = None
+    _stamp = 0
     module_path = None
     created_at = None
     _output_ref = None
@@ -186,16 +190,15 @@ class Function:
         out.data = data if type(data) is np.ndarray else np.asarray(data)
         if state.grad_enabled:
             for t in inputs:
-                if t.requires_grad:
+                if t._requires_grad:
                     break
             else:
                 return out
             node.inputs = inputs
             node.module_path = state.module_path
-            out.requires_grad = True
+            node._stamp = state.version_clock
+            out._requires_grad = True
             out._ctx = node
-            if cls.saves_inputs:
-                node._versions = [t._version for t in inputs]
             if cls.keeps_output:
                 node._output_ref = weakref.ref(out)
             if state.anomaly:
@@ -210,9 +213,9 @@ class Function:
 
     def _release(self) -> None:
         """Drop what backward needed; a second backward through this node then fails clearly."""
-        keep = {"module_path": self.module_path, "created_at": self.created_at}
+        module_path = self.module_path
         self.__dict__.clear()
-        self.__dict__.update(keep)
+        self.module_path = module_path
         self._freed = True
 
     def __repr__(self) -> str:
@@ -248,14 +251,12 @@ def unbroadcast(grad_tensor, shape: tuple):
     if grad_tensor.shape == shape:
         return grad_tensor
     extra = grad_tensor.ndim - len(shape)
-    axes = tuple(range(extra)) + tuple(
-        extra + i
-        for i, size in enumerate(shape)
-        if size == 1 and grad_tensor.shape[extra + i] != 1
-    )
-    if axes:
-        grad_tensor = grad_tensor.sum(axis=axes, keepdims=True)
-    return grad_tensor.reshape(shape)
+    if extra:  # new leading axes: sum them away
+        grad_tensor = grad_tensor.sum(axis=tuple(range(extra)))
+    stretched = tuple(i for i, size in enumerate(shape) if size == 1 and grad_tensor.shape[i] != 1)
+    if stretched:  # axes of size 1 that were repeated: sum, keeping them
+        grad_tensor = grad_tensor.sum(axis=stretched, keepdims=True)
+    return grad_tensor
 
 
 def _topological_order(roots) -> list:
@@ -339,7 +340,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                     f"{node.name}: this fused op computes its backward with raw numpy and "
                     "cannot be differentiated twice. Use the unfused composition instead."
                 )
-            if node._versions is not None or node._output_ref is not None:
+            if node._stamp != state.version_clock:
                 _check_versions(node)
             input_grads = node.backward(grad_out)
             if type(input_grads) is not tuple:
@@ -366,12 +367,12 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
 def _check_versions(node) -> None:
     """Refuse to run a backward rule whose saved values were changed in place since forward."""
     changed = None
-    if node._versions is not None:
-        for index, (t, version) in enumerate(zip(node.inputs, node._versions)):
-            if t._version != version:
+    if node.saves_inputs:
+        for index, t in enumerate(node.inputs):
+            if t._version > node._stamp:
                 changed = f"input {index} (shape {t.shape})"
     output = node.output
-    if output is not None and output._version != 0:
+    if output is not None and output._version > node._stamp:
         changed = f"its output (shape {output.shape})"
     if changed:
         raise RuntimeError(

@@ -194,8 +194,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
             analytical = analytical_rows @ directions.T
             error = np.abs(analytical - numerical)
             worst_abs = max(worst_abs, float(error.max(initial=0.0)))
-            rel = error / np.maximum(np.abs(numerical), 1e-12)
-            worst_rel = max(worst_rel, float(np.where(error > atol, rel, 0.0).max(initial=0.0)))
+            worst_rel = max(worst_rel, float((error / (np.abs(numerical) + atol)).max(initial=0.0)))
             bad = ~(error <= atol + rtol * np.abs(numerical))
             if bad.any():
                 failures.append(_failure_report(

@@ -241,7 +241,8 @@ class Tensor:
                 "Wrap parameter updates in `with no_grad():`, or write the out-of-place "
                 "form (x = x + y)."
             )
-        self._version += 1
+        state.version_clock += 1
+        self._version = state.version_clock
 
     def _inplace(self, what, ufunc, other):
         self._prepare_inplace(what)
@@ -328,6 +329,9 @@ class Tensor:
         return _ew.power(base, self)
 
     def __matmul__(self, other):
+        if (type(other) is Tensor and other.data.dtype is self.data.dtype
+                and self.data.ndim >= 2 and other.data.ndim >= 2):
+            return _linalg.MatMul.apply(self, other)
         return _linalg.matmul(self, other)
 
     def __rmatmul__(self, other):

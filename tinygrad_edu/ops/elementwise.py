@@ -210,10 +210,10 @@ class Relu(Function):
 
     def forward(self, a):
         self.mask = a > 0
-        return a * self.mask
+        return np.maximum(a, 0)
 
     def backward(self, g):
-        return g * Tensor._wrap(self.mask.astype(g.data.dtype))
+        return Mul.apply(g, Tensor._wrap(self.mask))  # float * bool keeps the float dtype
 
 
 class Maximum(Function):

@@ -21,6 +21,8 @@ class MatMul(Function):
     """y = a @ b for operands with at least 2 dims.   da = g @ b^T,  db = a^T @ g."""
 
     saves_inputs = True
+    hint = ("The last axis of the left operand must equal the second-to-last of the right "
+            "one; maybe one of them needs .T")
 
     def forward(self, a, b):
         return a @ b

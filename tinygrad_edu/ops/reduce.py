@@ -43,7 +43,9 @@ def _reduced_shape(in_shape: tuple, axis) -> tuple:
 
 def _spread(g: Tensor, in_shape: tuple, axis) -> Tensor:
     """Reshape g to the keepdims shape and broadcast it over the reduced axes."""
-    return g.reshape(_kept_shape(in_shape, axis)).broadcast_to(in_shape)
+    if g.ndim != len(in_shape) and g.ndim != 0:  # a 0-d g broadcasts as it is
+        g = g.reshape(_kept_shape(in_shape, axis))
+    return g.broadcast_to(in_shape)
 
 
 class Sum(Function):

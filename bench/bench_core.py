@@ -1,0 +1,207 @@
+"""Core benchmark: per-op recording overhead, and one MLP training step written three ways.
+
+Run:  python bench/bench_core.py [--quick]
+
+(a) one small op with graph recording (3x3 float32 multiply), alone and with backward,
+    against PyTorch and a bare numpy multiply;
+(b) a training step of an MLP 784-256-128-10 (ReLU, softmax cross-entropy, plain SGD,
+    float32) at batch 32, 128 and 1024: hand-written numpy forward/backward (the lower
+    bound for any numpy framework), tinygrad_edu, and PyTorch;
+(c) backward time of a chain of N and 2N ops (it should double, not quadruple).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import timeit
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from common import (  # noqa: E402
+    cycle,
+    interleaved_ms_per_step,
+    mlp_weights,
+    print_table,
+    training_batches,
+)
+
+import tinygrad_edu as tg  # noqa: E402
+from tinygrad_edu.ops.fused import sparse_softmax_cross_entropy  # noqa: E402
+
+try:
+    import torch
+except ImportError:  # the benchmark still runs without the reference
+    torch = None
+
+LEARNING_RATE = 0.01
+
+
+def best_us(fn, number: int, repeat: int = 7) -> float:
+    return min(timeit.repeat(fn, number=number, repeat=repeat)) / number * 1e6
+
+
+def bench_small_op(quick: bool) -> None:
+    number = 20_000 if quick else 100_000
+    rng = np.random.default_rng(0)
+    a_np, b_np = (rng.random((3, 3), dtype=np.float32) for _ in range(2))
+    a = tg.Tensor(a_np, requires_grad=True)
+    b = tg.Tensor(b_np, requires_grad=True)
+    upstream = tg.ones(3, 3)
+
+    def tg_backward():
+        (a * b).backward(upstream)
+
+    rows = [["numpy a * b (no graph)", f"{best_us(lambda: a_np * b_np, number):.2f}", ""]]
+    ours = best_us(lambda: a * b, number)
+    ours_bw = best_us(tg_backward, number // 5)
+    theirs = theirs_bw = None
+    if torch is not None:
+        ta = torch.tensor(a_np, requires_grad=True)
+        tb = torch.tensor(b_np, requires_grad=True)
+        t_up = torch.ones(3, 3)
+
+        def torch_backward():
+            (ta * tb).backward(t_up)
+
+        theirs = best_us(lambda: ta * tb, number)
+        theirs_bw = best_us(torch_backward, number // 5)
+    ratio = f"{ours / theirs:.2f}x torch" if theirs else ""
+    ratio_bw = f"{ours_bw / theirs_bw:.2f}x torch" if theirs_bw else ""
+    rows.append(["tinygrad_edu a * b, recorded", f"{ours:.2f}", ratio])
+    rows.append(["tinygrad_edu (a * b).backward(g)", f"{ours_bw:.2f}", ratio_bw])
+    if torch is not None:
+        rows.append(["torch a * b, recorded", f"{theirs:.2f}", ""])
+        rows.append(["torch (a * b).backward(g)", f"{theirs_bw:.2f}", ""])
+    print_table("(a) one 3x3 float32 multiply", ["what", "us/op", "ratio"], rows)
+
+
+def numpy_step_factory(batches):
+    """The hand-written forward and backward pass: what a framework cannot beat."""
+    w1, b1, w2, b2, w3, b3 = mlp_weights()
+    params = [w1, b1, w2, b2, w3, b3]
+    data = cycle(batches)
+
+    def step():
+        x, labels = next(data)
+        n = len(x)
+        h1 = x @ w1 + b1
+        a1 = np.maximum(h1, 0)
+        h2 = a1 @ w2 + b2
+        a2 = np.maximum(h2, 0)
+        z = a2 @ w3 + b3
+        shifted = z - z.max(axis=1, keepdims=True)
+        log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        _loss = -log_probs[np.arange(n), labels].mean()
+        dz = np.exp(log_probs)
+        dz[np.arange(n), labels] -= 1
+        dz *= 1.0 / n
+        grads = [None] * 6
+        grads[4], grads[5] = a2.T @ dz, dz.sum(axis=0)
+        dh2 = (dz @ w3.T) * (h2 > 0)
+        grads[2], grads[3] = a1.T @ dh2, dh2.sum(axis=0)
+        dh1 = (dh2 @ w2.T) * (h1 > 0)
+        grads[0], grads[1] = x.T @ dh1, dh1.sum(axis=0)
+        for p, g in zip(params, grads):
+            p -= LEARNING_RATE * g
+
+    return step
+
+
+def tinygrad_step_factory(batches):
+    w1, b1, w2, b2, w3, b3 = params = [tg.Tensor(w, requires_grad=True) for w in mlp_weights()]
+    data = cycle([(tg.Tensor(x), tg.Tensor(y)) for x, y in batches])
+
+    def step():
+        x, labels = next(data)
+        h1 = (x @ w1 + b1).relu()
+        h2 = (h1 @ w2 + b2).relu()
+        loss = sparse_softmax_cross_entropy(h2 @ w3 + b3, labels).mean()
+        loss.backward()
+        with tg.no_grad():
+            for p in params:
+                p -= LEARNING_RATE * p.grad
+                p.grad = None
+
+    return step
+
+
+def torch_step_factory(batches):
+    params = [torch.tensor(w, requires_grad=True) for w in mlp_weights()]
+    w1, b1, w2, b2, w3, b3 = params
+    data = cycle([(torch.from_numpy(x), torch.from_numpy(y)) for x, y in batches])
+    cross_entropy = torch.nn.functional.cross_entropy
+
+    def step():
+        x, labels = next(data)
+        h1 = torch.relu(x @ w1 + b1)
+        h2 = torch.relu(h1 @ w2 + b2)
+        loss = cross_entropy(h2 @ w3 + b3, labels)
+        loss.backward()
+        with torch.no_grad():
+            for p in params:
+                p -= LEARNING_RATE * p.grad
+                p.grad = None
+
+    return step
+
+
+def bench_mlp(quick: bool, factories: dict, title: str) -> None:
+    rows = []
+    for batch_size in (32, 128, 1024):
+        batches, source = training_batches(batch_size, count=50 if batch_size < 1024 else 20)
+        variants = {name: make(batches) for name, make in factories.items()}
+        for run in variants.values():  # warm-up: allocator, BLAS threads, caches
+            for _ in range(5):
+                run()
+        steps = max(5, (2000 if not quick else 400) // batch_size * 4)
+        times = interleaved_ms_per_step(variants, steps=steps, rounds=5 if quick else 11)
+        limit = times["numpy"]
+        row = [batch_size] + [f"{times[name]:.3f}" for name in variants]
+        row.append(f"{times['tinygrad_edu'] / limit:.3f}")
+        if "torch" in times:
+            row.append(f"{times['tinygrad_edu'] / times['torch']:.3f}")
+        rows.append(row)
+    header = ["batch"] + [f"{name} ms" for name in factories] + ["tg/numpy"]
+    if "torch" in factories:
+        header.append("tg/torch")
+    print_table(f"{title} (data: {source})", header, rows)
+
+
+def bench_chain() -> None:
+    def backward_seconds(length):
+        x = tg.Tensor(1.0, requires_grad=True)
+        y = x
+        for _ in range(length):
+            y = y * 1.0
+        start = time.perf_counter()
+        y.backward()
+        return time.perf_counter() - start
+
+    short = min(backward_seconds(50_000) for _ in range(3))
+    long = min(backward_seconds(100_000) for _ in range(3))
+    print_table("(c) backward through a chain of multiplies", ["ops", "ms", "ratio"],
+                [[50_000, f"{short * 1e3:.1f}", ""],
+                 [100_000, f"{long * 1e3:.1f}", f"{long / short:.2f}"]])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    args = parser.parse_args()
+    print(f"numpy {np.__version__}, torch {torch.__version__ if torch else 'not installed'}, "
+          f"{os.cpu_count()} cores")
+    bench_small_op(args.quick)
+    factories = {"numpy": numpy_step_factory, "tinygrad_edu": tinygrad_step_factory}
+    if torch is not None:
+        factories["torch"] = torch_step_factory
+    bench_mlp(args.quick, factories, "(b) MLP 784-256-128-10 training step, SGD")
+    bench_chain()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""Shared pieces of the benchmarks: data, timing, printing.
+
+Timing rules: every variant runs on the same machine in the same process, rounds are
+interleaved (A, B, C, A, B, C, ...) so that drift in the machine's speed hits all of them, and
+the median round is reported. Batches change every step (real data when available), because
+a benchmark that reuses one batch measures caches, not training.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import statistics
+import time
+
+import numpy as np
+
+FASHION_DIR = "/usr/share/datasets/fashion-mnist"
+
+
+def _read_idx_images(path: str) -> np.ndarray | None:
+    try:
+        with gzip.open(path, "rb") as handle:
+            raw = handle.read()
+    except OSError:
+        return None
+    count, rows, cols = (int.from_bytes(raw[i:i + 4], "big") for i in (4, 8, 12))
+    return np.frombuffer(raw, dtype=np.uint8, offset=16).reshape(count, rows * cols)
+
+
+def training_batches(batch_size: int, count: int, seed: int = 0):
+    """``count`` different (x, labels) batches: Fashion-MNIST when installed, else random."""
+    rng = np.random.default_rng(seed)
+    images = None
+    for name in ("train-images-idx3-ubyte.gz", "train-images.idx3-ubyte.gz"):
+        images = images if images is not None else _read_idx_images(
+            os.path.join(FASHION_DIR, name))
+    needed = batch_size * count
+    if images is not None and len(images) >= needed:
+        x = images[rng.permutation(len(images))[:needed]].astype(np.float32) / 255.0
+        source = "Fashion-MNIST"
+    else:
+        x = rng.random((needed, 784), dtype=np.float32)
+        source = "random"
+    labels = rng.integers(0, 10, size=needed)
+    batches = [(x[i * batch_size:(i + 1) * batch_size],
+                labels[i * batch_size:(i + 1) * batch_size]) for i in range(count)]
+    return batches, source
+
+
+def mlp_weights(sizes=(784, 256, 128, 10), seed: int = 0) -> list[np.ndarray]:
+    """He-normal kernels and zero biases, float32: [W1, b1, W2, b2, ...]."""
+    rng = np.random.default_rng(seed)
+    weights = []
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        weights.append((rng.standard_normal((fan_in, fan_out)) * (2.0 / fan_in) ** 0.5)
+                       .astype(np.float32))
+        weights.append(np.zeros(fan_out, dtype=np.float32))
+    return weights
+
+
+def interleaved_ms_per_step(variants: dict, steps: int, rounds: int) -> dict:
+    """Median over rounds of the mean ms per step, for each variant (name -> step callable)."""
+    samples = {name: [] for name in variants}
+    for _ in range(rounds):
+        for name, run in variants.items():
+            start = time.perf_counter()
+            for _ in range(steps):
+                run()
+            samples[name].append((time.perf_counter() - start) / steps * 1e3)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def cycle(batches):
+    """An endless iterator over the batches."""
+    while True:
+        yield from batches
+
+
+def print_table(title: str, header: list[str], rows: list[list]) -> None:
+    print(f"\n{title}")
+    widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) for i, h in enumerate(header)]
+    print("  ".join(str(h).rjust(w) for h, w in zip(header, widths)))
+    for row in rows:
+        print("  ".join(str(v).rjust(w) for v, w in zip(row, widths)))
