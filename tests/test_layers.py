@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import tinygrad_edu as tg
+from tinygrad_edu import init
 from tinygrad_edu.gradcheck import gradcheck
 from tinygrad_edu.nn import (
     ELU,
@@ -147,7 +148,7 @@ def test_activation_layers_gradcheck(make):
 
 
 def test_prelu_learns_one_slope_per_element_or_per_shared_axis():
-    prelu = PReLU(alpha_initializer=tg.init.RandomUniform(0.1, 0.5, seed=1))
+    prelu = PReLU(alpha_initializer=init.RandomUniform(0.1, 0.5, seed=1))
     x = away_from_zero(4, 3, 2)
     prelu(x)
     assert prelu.alpha.shape == (3, 2)
@@ -164,7 +165,7 @@ def test_prelu_learns_one_slope_per_element_or_per_shared_axis():
 
 
 def test_prelu_gradcheck_inputs_and_alpha():
-    prelu = PReLU(alpha_initializer=tg.init.RandomUniform(0.1, 0.5, seed=2), input_shape=(5,))
+    prelu = PReLU(alpha_initializer=init.RandomUniform(0.1, 0.5, seed=2), input_shape=(5,))
     x = away_from_zero(3, 5)
     alpha = as_input(prelu.alpha.numpy())
     assert gradcheck(lambda t, a: functional_call(prelu, {"alpha": a}, t), [x, alpha])
@@ -233,7 +234,7 @@ def test_dropout_rejects_non_numeric_rate():
 
 # ----- configs ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("layer", [
-    Dense(3, activation="relu", kernel_regularizer="l2", kernel_initializer=tg.init.HeNormal(3)),
+    Dense(3, activation="relu", kernel_regularizer="l2", kernel_initializer=init.HeNormal(3)),
     Activation("tanh"), Flatten(input_shape=(2, 3)), Dropout(0.2, seed=1), PReLU(shared_axes=[1]),
     LeakyReLU(0.1), ELU(0.5), ReLU(max_value=6.0), Softmax(axis=1),
 ])

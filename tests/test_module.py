@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 import tinygrad_edu as tg
+from tinygrad_edu import regularizers
 from tinygrad_edu.nn import (
     Dense,
     Dropout,
@@ -242,8 +243,8 @@ def test_forward_hooks_run_and_can_be_removed():
 
 
 def test_regularization_losses_collect_weight_and_activity_penalties():
-    layer = Dense(2, kernel_regularizer=tg.regularizers.L2(0.5),
-                  activity_regularizer=tg.regularizers.L1(0.1), input_dim=3)
+    layer = Dense(2, kernel_regularizer=regularizers.L2(0.5),
+                  activity_regularizer=regularizers.L1(0.1), input_dim=3)
     assert len(layer.regularization_losses()) == 1  # no forward pass yet
     out = layer(tg.ones(4, 3))
     kernel_penalty, activity_penalty = layer.regularization_losses()
