@@ -25,7 +25,7 @@ import math
 
 import numpy as np
 
-from tinygrad_edu.autograd import Function
+from tinygrad_edu.autograd import Function, state
 from tinygrad_edu.ops.shape import pad
 from tinygrad_edu.tensor import Tensor, as_tensor
 
@@ -165,6 +165,8 @@ def _pad_spatial(x: Tensor, window, strides, dilation, value: float) -> Tensor:
 def _check_fits(x: Tensor, window, dilation, who: str, what: str) -> None:
     effective = tuple((k - 1) * d + 1 for k, d in zip(window, dilation))
     if effective[0] > x.shape[1] or effective[1] > x.shape[2]:
+        if state.module_path:
+            who = f"{who} (in {state.module_path})"
         raise ValueError(
             f"{who}: the {effective[0]}x{effective[1]} {what} does not fit in the "
             f"{x.shape[1]}x{x.shape[2]} input (shape {x.shape}) with padding='valid'. Use "
