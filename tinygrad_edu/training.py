@@ -1,0 +1,346 @@
+"""Keras-style training: ``compile``, ``fit``, ``evaluate``, ``predict`` for any Module.
+
+What ``fit`` does each step is exactly the explicit loop (nothing hidden)::
+
+    y_pred = model(x_batch)                                  # training mode
+    loss = loss_fn(y_batch, y_pred, sample_weight) + sum(model.regularization_losses())
+    optimizer.zero_grad(); loss.backward(); optimizer.step()
+
+plus bookkeeping: shuffling, batching, metrics, callbacks, progress output. These functions
+are also methods of every Module (``model.fit(...)``).
+
+Keras conventions kept: ``validation_split`` takes the *last* fraction of the data, before
+shuffling; the logged loss includes the regularization penalties; epoch values are averages
+over the epoch's samples; validation metrics get a ``val_`` prefix.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tinygrad_edu.autograd import no_grad
+from tinygrad_edu.random import generator
+from tinygrad_edu.tensor import DEFAULT_FLOAT, Tensor
+
+__all__ = ["compile", "fit", "evaluate", "predict", "train_on_batch", "test_on_batch",
+           "predict_on_batch"]
+
+
+class _Compiled:
+    """What ``compile`` fixed: optimizer, loss, metric names and objects."""
+
+    def __init__(self, optimizer, loss, metric_specs, loss_weights):
+        self.optimizer = optimizer
+        self.loss = loss
+        self.metric_specs = metric_specs
+        self.loss_weights = loss_weights
+        self.metrics = None  # built at the first batch, when label shapes are known
+
+
+def compile(model, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None):  # noqa: A001
+    """Choose the optimizer, the loss and the metrics (names or objects, as in Keras).
+
+    Args:
+        model: the Module to train.
+        optimizer: a name ("sgd", "adam", "nadam", ...) or an optimizer object.
+        loss: a name ("categorical_crossentropy", "mse", ...), a Loss or a callable
+            ``loss(y_true, y_pred)``.
+        metrics: names ("accuracy", "mae", ...) or metric objects.
+        loss_weights: for models with several outputs, one weight per output.
+    """
+    from tinygrad_edu import losses, optim
+
+    if loss is None:
+        raise ValueError("compile: a loss is required, e.g. loss='categorical_crossentropy'")
+    optimizer = optim.get(optimizer) if not isinstance(optimizer, optim.Optimizer) else optimizer
+    params = model.parameters()
+    if params:
+        optimizer.bind(params)
+    loss_objects = ([losses.get_loss(item) for item in loss] if isinstance(loss, (list, tuple))
+                    else losses.get_loss(loss))
+    model._compiled = _Compiled(optimizer, loss_objects, list(metrics or []), loss_weights)
+    model.optimizer = optimizer
+    model.loss = loss_objects
+    model.stop_training = False
+
+
+def _compiled(model, who):
+    compiled = getattr(model, "_compiled", None)
+    if compiled is None:
+        raise RuntimeError(f"{who}: call model.compile(optimizer=..., loss=...) first")
+    return compiled
+
+
+def _array(values, who, what):
+    """Inputs as numpy: floats and small integers (pixels) become float32."""
+    if isinstance(values, Tensor):
+        values = values.data
+    array = np.asarray(values)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{who}: {what} must be numeric, got dtype {array.dtype}")
+    if what == "x" and array.dtype != DEFAULT_FLOAT:
+        array = array.astype(DEFAULT_FLOAT)
+    elif array.dtype.kind == "f" and array.dtype != DEFAULT_FLOAT:
+        array = array.astype(DEFAULT_FLOAT)
+    return array
+
+
+def _check_lengths(who, x, y, sample_weight=None):
+    if y is not None and len(x) != len(y):
+        raise ValueError(f"{who}: x has {len(x)} samples but y has {len(y)}; they must match")
+    if sample_weight is not None and len(sample_weight) != len(x):
+        raise ValueError(f"{who}: sample_weight has {len(sample_weight)} entries for "
+                         f"{len(x)} samples")
+
+
+def _build_metrics(compiled, y_true):
+    from tinygrad_edu import metrics
+
+    loss = compiled.loss[0] if isinstance(compiled.loss, list) else compiled.loss
+    loss_name = getattr(loss, "name", None)
+    compiled.metrics = [metrics.resolve_metric(spec, loss_name, y_true.shape)
+                        for spec in compiled.metric_specs]
+
+
+def _loss_value(compiled, y_true, y_pred, sample_weight):
+    """The compiled loss as a Tensor (weighted sum over outputs for multi-output models)."""
+    weight = None if sample_weight is None else Tensor._wrap(sample_weight)
+    if isinstance(compiled.loss, list):
+        outputs = y_pred if isinstance(y_pred, (list, tuple)) else [y_pred]
+        weights = compiled.loss_weights or [1.0] * len(outputs)
+        total = None
+        for loss_fn, w, out, target in zip(compiled.loss, weights, outputs, y_true):
+            term = loss_fn(target, out, sample_weight=weight) * w
+            total = term if total is None else total + term
+        return total
+    return compiled.loss(y_true, y_pred, sample_weight=weight)
+
+
+def _step(model, compiled, x, y, sample_weight, training):
+    """One batch: forward, loss (+ regularization), and in training backward and update."""
+    y_true = Tensor._wrap(y)
+    if training:
+        y_pred = model(Tensor._wrap(x))
+        loss = _loss_value(compiled, y_true, y_pred, sample_weight)
+        penalties = model.regularization_losses()
+        for penalty in penalties:
+            loss = loss + penalty
+        compiled.optimizer.zero_grad()
+        loss.backward()
+        compiled.optimizer.step()
+    else:
+        with no_grad():
+            y_pred = model(Tensor._wrap(x))
+            loss = _loss_value(compiled, y_true, y_pred, sample_weight)
+            for penalty in model.regularization_losses():
+                loss = loss + penalty
+    if compiled.metrics is None:
+        _build_metrics(compiled, y)
+    prediction = y_pred.data if isinstance(y_pred, Tensor) else y_pred[0].data
+    for metric in compiled.metrics:
+        metric.update_state(y, prediction, sample_weight=sample_weight)
+    return float(loss.data)
+
+
+def _batches(count, batch_size, shuffle):
+    order = generator().permutation(count) if shuffle else None
+    for start in range(0, count, batch_size):
+        yield slice(start, start + batch_size) if order is None else order[start:start +
+                                                                           batch_size]
+
+
+class _Running:
+    """Sample-weighted running mean of the loss, plus the metrics' current results."""
+
+    def __init__(self, compiled, prefix=""):
+        self.compiled, self.prefix = compiled, prefix
+        self.total, self.count = 0.0, 0
+        for metric in compiled.metrics or []:
+            metric.reset_state()
+
+    def add(self, loss, count):
+        self.total += loss * count
+        self.count += count
+
+    def logs(self) -> dict:
+        logs = {f"{self.prefix}loss": self.total / max(self.count, 1)}
+        for metric in self.compiled.metrics or []:
+            logs[f"{self.prefix}{metric.name}"] = float(metric.result())
+        return logs
+
+
+def _class_weights(y, class_weight):
+    labels = y.argmax(axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
+    table = np.ones(int(max(labels.max(), max(class_weight)) + 1), dtype=DEFAULT_FLOAT)
+    for label, weight in class_weight.items():
+        table[int(label)] = weight
+    return table[labels.astype(np.int64)]
+
+
+def fit(model, x, y, batch_size=32, epochs=1, verbose=1, callbacks=None, validation_split=0.0,
+        validation_data=None, shuffle=True, initial_epoch=0, class_weight=None,
+        sample_weight=None):
+    """Train for ``epochs`` passes over the data; returns a History (``.history`` dict).
+
+    Args as in Keras's ``Model.fit``. ``validation_split`` (0 to 1) holds out the last
+    fraction of ``x``/``y`` (taken before shuffling); ``validation_data`` is ``(x, y)`` or
+    ``(x, y, sample_weight)``. ``class_weight`` maps class index -> weight of its samples.
+    """
+    from tinygrad_edu.callbacks import History
+    from tinygrad_edu.progress import ProgressDisplay
+
+    compiled = _compiled(model, "fit")
+    if batch_size is None or int(batch_size) < 1:
+        raise ValueError(f"fit: batch_size must be a positive int, got {batch_size!r}")
+    if not 0.0 <= validation_split < 1.0:
+        raise ValueError(f"fit: validation_split must be in [0, 1), got {validation_split}")
+    x, y = _array(x, "fit", "x"), _array(y, "fit", "y")
+    sample_weight = None if sample_weight is None else _array(sample_weight, "fit", "weights")
+    _check_lengths("fit", x, y, sample_weight)
+    if class_weight:
+        class_sample_weight = _class_weights(y, class_weight)
+        sample_weight = (class_sample_weight if sample_weight is None
+                         else sample_weight * class_sample_weight)
+    if validation_data is None and validation_split > 0:
+        split = int(len(x) * (1.0 - validation_split))
+        validation_data = (x[split:], y[split:])
+        x, y = x[:split], y[:split]
+        sample_weight = None if sample_weight is None else sample_weight[:split]
+    if len(x) == 0:
+        raise ValueError("fit: no training samples (is validation_split too large?)")
+    steps = -(-len(x) // batch_size)
+    history = History()
+    callback_list = [history, *(callbacks or [])]
+    params = {"verbose": verbose, "epochs": epochs, "steps": steps}
+    for callback in callback_list:
+        callback.set_model(model)
+        callback.set_params(params)
+    display = ProgressDisplay(verbose, epochs, steps)
+    model.stop_training = False
+    if compiled.metrics is None:
+        _build_metrics(compiled, y)
+    _call(callback_list, "on_train_begin", None)
+    logs = {}
+    for epoch in range(initial_epoch, epochs):
+        model.train()
+        _call(callback_list, "on_epoch_begin", epoch, None)
+        display.epoch_begin(epoch)
+        running = _Running(compiled)
+        for batch, index in enumerate(_batches(len(x), batch_size, shuffle)):
+            _call(callback_list, "on_train_batch_begin", batch, None)
+            x_batch, y_batch = x[index], y[index]
+            weights = None if sample_weight is None else sample_weight[index]
+            running.add(_step(model, compiled, x_batch, y_batch, weights, training=True),
+                        len(x_batch))
+            logs = running.logs()
+            display.batch_end(batch, logs)
+            _call(callback_list, "on_train_batch_end", batch, logs)
+            if model.stop_training:
+                break
+        if validation_data is not None:
+            val_weights = validation_data[2] if len(validation_data) > 2 else None
+            logs.update(_evaluate(model, compiled, *validation_data[:2], batch_size,
+                                  val_weights, prefix="val_"))
+        display.epoch_end(logs)
+        _call(callback_list, "on_epoch_end", epoch, dict(logs))
+        if model.stop_training:
+            break
+    model.eval()
+    _call(callback_list, "on_train_end", dict(logs))
+    model.history = history
+    return history
+
+
+def _call(callbacks, hook, *args):
+    for callback in callbacks:
+        getattr(callback, hook)(*args)
+
+
+def _evaluate(model, compiled, x, y, batch_size, sample_weight, prefix=""):
+    x, y = _array(x, "evaluate", "x"), _array(y, "evaluate", "y")
+    sample_weight = None if sample_weight is None else _array(sample_weight, "evaluate", "w")
+    _check_lengths("evaluate", x, y, sample_weight)
+    if compiled.metrics is None:
+        _build_metrics(compiled, y)
+    was_training = model.training
+    model.eval()
+    running = _Running(compiled, prefix)
+    try:
+        for index in _batches(len(x), batch_size, shuffle=False):
+            weights = None if sample_weight is None else sample_weight[index]
+            running.add(_step(model, compiled, x[index], y[index], weights, training=False),
+                        len(x[index]))
+    finally:
+        model.train(was_training)
+    return running.logs()
+
+
+def evaluate(model, x, y, batch_size=32, verbose=1, sample_weight=None, return_dict=False):
+    """Loss and metrics on ``(x, y)`` in inference mode, without recording a graph.
+
+    Returns the loss alone when there are no metrics, else ``[loss, metric...]`` (or a dict
+    with ``return_dict=True``), as Keras does.
+    """
+    from tinygrad_edu.progress import format_logs
+
+    compiled = _compiled(model, "evaluate")
+    logs = _evaluate(model, compiled, x, y, int(batch_size), sample_weight)
+    if verbose:
+        print(format_logs(logs))
+    if return_dict:
+        return logs
+    values = list(logs.values())
+    return values[0] if len(values) == 1 else values
+
+
+def predict(model, x, batch_size=32, verbose=0):
+    """Model outputs for ``x`` as a numpy array: inference mode, no graph recorded."""
+    x = _array(x, "predict", "x")
+    was_training = model.training
+    model.eval()
+    outputs = []
+    try:
+        with no_grad():
+            for index in _batches(len(x), int(batch_size), shuffle=False):
+                outputs.append(model(Tensor._wrap(x[index])).data)
+    finally:
+        model.train(was_training)
+    if not outputs:
+        raise ValueError("predict: x holds no samples")
+    return np.concatenate(outputs, axis=0)
+
+
+def _on_batch(model, x, y, sample_weight, training, return_dict, who):
+    compiled = _compiled(model, who)
+    x, y = _array(x, who, "x"), _array(y, who, "y")
+    sample_weight = None if sample_weight is None else _array(sample_weight, who, "weights")
+    _check_lengths(who, x, y, sample_weight)
+    if compiled.metrics is None:
+        _build_metrics(compiled, y)
+    was_training = model.training
+    model.train(training)
+    running = _Running(compiled)
+    try:
+        running.add(_step(model, compiled, x, y, sample_weight, training), len(x))
+    finally:
+        model.train(was_training)
+    logs = running.logs()
+    if return_dict:
+        return logs
+    values = list(logs.values())
+    return values[0] if len(values) == 1 else values
+
+
+def train_on_batch(model, x, y, sample_weight=None, return_dict=False):
+    """One optimizer step on exactly this batch; returns its loss (and metrics)."""
+    return _on_batch(model, x, y, sample_weight, True, return_dict, "train_on_batch")
+
+
+def test_on_batch(model, x, y, sample_weight=None, return_dict=False):
+    """Loss (and metrics) on this batch in inference mode, without updating anything."""
+    return _on_batch(model, x, y, sample_weight, False, return_dict, "test_on_batch")
+
+
+def predict_on_batch(model, x):
+    """Model outputs for one batch, in inference mode."""
+    return predict(model, x, batch_size=max(len(x), 1))
