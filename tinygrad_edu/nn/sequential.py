@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 from tinygrad_edu.nn.module import Module, module_registry
 
 __all__ = ["Sequential", "summary"]
@@ -135,14 +137,6 @@ def _build_layer(layer: Module, input_shape: tuple) -> tuple:
 
 
 # ----- summary --------------------------------------------------------------------------------
-_COLUMNS = (33, 26, 12)  # layer, output shape, params
-
-
-def _row(cells) -> str:
-    layer, shape, params = cells
-    return f" {layer:<{_COLUMNS[0] - 1}}{shape:<{_COLUMNS[1]}}{params:>{_COLUMNS[2]}}"
-
-
 def _size(n_params: int, n_bytes: int) -> str:
     return f"{n_params:,} ({n_bytes / 1024:,.2f} KB)"
 
@@ -174,16 +168,23 @@ def summary(model: Module, print_fn=print) -> None:
     Then the total, trainable and non-trainable counts, and where the non-trainable
     parameters come from (e.g. BatchNormalization's moving mean and variance).
     """
-    width = sum(_COLUMNS) + 1
-    lines = [f'Model: "{model.name}"', "_" * width,
-             _row(("Layer (type)", "Output Shape", "Param #")), "=" * width]
-    children = list(model.children())
-    for index, layer in enumerate(children):
+    rows = [("Layer (type)", "Output Shape", "Param #")]
+    for layer in model.children():
         shape = "?" if layer.output_shape is None else str(layer.output_shape)
         params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
-        lines.append(_row((f"{layer.name} ({type(layer).__name__})", shape, params)))
-        lines.append("_" * width if index < len(children) - 1 else "=" * width)
-    if not children:
+        rows.append((f"{layer.name} ({type(layer).__name__})", shape, params))
+    widths = [max(minimum, *(len(row[i]) + 2 for row in rows))
+              for i, minimum in enumerate((33, 26, 12))]
+    width = sum(widths) + 1
+
+    def format_row(row):
+        return f" {row[0]:<{widths[0] - 1}}{row[1]:<{widths[1]}}{row[2]:>{widths[2]}}"
+
+    lines = [f'Model: "{model.name}"', "_" * width, format_row(rows[0]), "=" * width]
+    for index, row in enumerate(rows[1:]):
+        lines.append(format_row(row))
+        lines.append("_" * width if index < len(rows) - 2 else "=" * width)
+    if len(rows) == 1:
         lines.append("=" * width)
     trainable = model.trainable_weights
     frozen = model.non_trainable_weights
@@ -195,16 +196,19 @@ def summary(model: Module, print_fn=print) -> None:
               f"Trainable params: {_size(n_trainable, bytes_trainable)}",
               f"Non-trainable params: {_size(n_frozen, bytes_frozen)}",
               "_" * width]
+    notes = []
     if not model.built:
-        lines.append("The model is not built yet: call it on a batch, or give input_shape= "
+        notes.append("The model is not built yet: call it on a batch, or give input_shape= "
                      "to its first layer, to see shapes and counts.")
     sources = _non_trainable_sources(model)
     if sources:
-        lines.append("Non-trainable params are not changed by the optimizer: "
+        notes.append("Non-trainable params are not changed by the optimizer: "
                      + "; ".join(sources) + ".")
     else:
-        lines.append("All params are trainable. Non-trainable params would come from "
+        notes.append("All params are trainable. Non-trainable params would come from "
                      "BatchNormalization's moving mean/variance or from layers frozen with "
                      "trainable=False.")
+    for note in notes:
+        lines += textwrap.wrap(note, width)
     for line in lines:
         print_fn(line)
