@@ -201,9 +201,9 @@ class Expression:
                                      "numbers are)", node)
             elif isinstance(node, ast.Name) and id(node) not in called:
                 self._check_name(node)
-                if node.id not in used:
-                    used.append(node.id)
-        return used
+                used.append((node.lineno, node.col_offset, node.id))
+        # ast.walk goes breadth first; sort to list the names in reading order
+        return list(dict.fromkeys(name for *_, name in sorted(used)))
 
     def _check_call(self, node: ast.Call) -> None:
         if not isinstance(node.func, ast.Name):
