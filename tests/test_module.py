@@ -13,7 +13,7 @@ from tinygrad_edu.nn import (
     functional_call,
     reset_names,
 )
-from tinygrad_edu.nn.module import _snake_case
+from tinygrad_edu.nn.parameter import snake_case as _snake_case
 
 
 class Scale(Module):

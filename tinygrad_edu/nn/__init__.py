@@ -1,5 +1,6 @@
 """Layers and models: the Module system and the Keras-named layers built on it."""
 
+from tinygrad_edu.nn.containers import ModuleList, functional_call
 from tinygrad_edu.nn.conv import (
     AveragePooling2D,
     Conv2D,
@@ -17,21 +18,14 @@ from tinygrad_edu.nn.layers import (
     ReLU,
     Softmax,
 )
-from tinygrad_edu.nn.module import (
-    InputSpec,
-    Module,
-    ModuleList,
-    Parameter,
-    functional_call,
-    module_registry,
-    reset_names,
-)
+from tinygrad_edu.nn.module import Module, module_registry
 from tinygrad_edu.nn.normalization import (
     BatchNormalization,
     GroupNormalization,
     InstanceNormalization,
     LayerNormalization,
 )
+from tinygrad_edu.nn.parameter import InputSpec, Parameter, reset_names
 from tinygrad_edu.nn.sequential import Sequential, summary
 
 __all__ = [

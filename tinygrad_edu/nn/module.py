@@ -22,7 +22,6 @@ PyTorch conventions: ``forward``, ``train()``/``eval()``, ``state_dict()``, forw
 
 from __future__ import annotations
 
-import re
 from collections import namedtuple
 
 import numpy as np
@@ -30,70 +29,10 @@ import numpy as np
 from tinygrad_edu import init as initializers
 from tinygrad_edu import regularizers
 from tinygrad_edu.autograd import RemovableHandle, no_grad, state
+from tinygrad_edu.nn.parameter import InputSpec, Parameter, reset_names, snake_case, unique_name
 from tinygrad_edu.tensor import Tensor
 
-__all__ = ["Parameter", "Module", "ModuleList", "InputSpec", "reset_names", "unique_name",
-           "module_registry", "functional_call"]
-
-# ----- names -----------------------------------------------------------------------------
-_name_counts: dict[str, int] = {}
-
-
-def reset_names() -> None:
-    """Restart the default-name counters: the next Dense is called ``dense`` again."""
-    _name_counts.clear()
-
-
-def _snake_case(class_name: str) -> str:
-    """``BatchNormalization`` -> ``batch_normalization``, ``PReLU`` -> ``p_re_lu`` (Keras)."""
-    words = re.sub(r"(.)([A-Z][a-z0-9]+)", r"\1_\2", class_name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", words).lower()
-
-
-def unique_name(base: str) -> str:
-    """``base`` the first time, then ``base_1``, ``base_2``... (Keras's numbering)."""
-    count = _name_counts.get(base, 0)
-    _name_counts[base] = count + 1
-    return base if count == 0 else f"{base}_{count}"
-
-
-# ----- parameters --------------------------------------------------------------------------
-class Parameter(Tensor):
-    """A weight of a module: a float tensor that requires grad while it is trainable.
-
-    Args:
-        data: initial values (copied; float32 unless ``dtype`` says otherwise).
-        trainable: optimizers see only trainable parameters. Setting ``trainable = False``
-            also switches ``requires_grad`` off, so no gradient is computed for it (Keras's
-            frozen weights; in PyTorch one writes ``p.requires_grad_(False)``).
-        name: the Keras-style weight name, set on registration: ``"dense_1.kernel"``.
-    """
-
-    def __init__(self, data, trainable=True, name=None, dtype=None):
-        super().__init__(data, dtype=dtype, name=name)
-        if self.data.dtype.kind != "f":
-            raise TypeError(f"Parameter: weights must be floating, got dtype {self.data.dtype}")
-        self.trainable = trainable
-
-    @property
-    def trainable(self) -> bool:
-        return self._requires_grad
-
-    @trainable.setter
-    def trainable(self, value: bool) -> None:
-        self.requires_grad = bool(value)
-
-    def __repr__(self):
-        body = np.array2string(self.data, separator=", ", prefix="Parameter(", threshold=20)
-        frozen = "" if self.trainable else ", trainable=False"
-        label = f", name={self.name!r}" if self.name else ""
-        return f"Parameter({body}, dtype={self.data.dtype}{frozen}{label})"
-
-
-InputSpec = namedtuple("InputSpec", ["min_ndim", "axes", "ndim"], defaults=(None, None, None))
-InputSpec.__doc__ = """What a built layer accepts: exactly ``ndim`` or at least ``min_ndim``
-axes and, for each ``axis: size`` in ``axes``, that size (e.g. a built Dense wants
-``InputSpec(min_ndim=2, axes={-1: in_features})``)."""
+__all__ = ["Module", "module_registry", "Parameter", "InputSpec", "reset_names", "unique_name"]
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
@@ -141,7 +80,7 @@ class Module:
 
     def __init__(self, name=None, trainable=True):
         if name is None:
-            name = unique_name(_snake_case(type(self).__name__))
+            name = unique_name(snake_case(type(self).__name__))
         elif not isinstance(name, str) or not name or "." in name or "/" in name:
             raise ValueError(
                 f"{type(self).__name__}: name must be a non-empty string without '.' or '/', "
@@ -170,6 +109,8 @@ class Module:
             )
         if isinstance(value, (list, tuple)) and value and not key.startswith("_") and all(
                 isinstance(item, Module) for item in value):
+            from tinygrad_edu.nn.containers import ModuleList  # containers build on Module
+
             value = ModuleList(value)  # a plain list of layers would be invisible otherwise
         if key in self._buffers and isinstance(value, Tensor) and not isinstance(
                 value, Parameter):
@@ -476,11 +417,12 @@ class Module:
         unexpected = [key for key in state_dict if key not in own]
         problems = []
         if strict and missing:
-            hint = ("; the model is not built yet: call it on a batch or give input_shape= "
-                    "to its first layer" if not own else "")
-            problems.append(f"missing keys {missing}{hint}")
+            problems.append(f"missing keys {missing}")
         if strict and unexpected:
             problems.append(f"unexpected keys {unexpected}")
+        if not own and state_dict:
+            problems.append("the model has no weights yet: build it first (call it on a batch "
+                            "or give input_shape= to its first layer)")
         for key, tensor in own.items():
             if key in state_dict:
                 value = np.asarray(state_dict[key])
@@ -530,60 +472,3 @@ class Module:
             lines.append(f"  ({key}): {child_lines[0]}")
             lines.extend("  " + line for line in child_lines[1:])
         return "\n".join(lines)
-
-
-def functional_call(module: Module, weights: dict, *inputs, **kwargs):
-    """Call ``module`` with some of its weights replaced by the given tensors.
-
-    ``weights`` maps dotted paths (as in ``state_dict()``, e.g. ``"kernel"`` or
-    ``"dense_1.bias"``) to Tensors. The module's own weights are put back afterwards. This
-    turns a layer into a function of its weights, which is what a gradient check needs::
-
-        gradcheck(lambda x, k: functional_call(dense, {"kernel": k}, x), [x, kernel])
-    """
-    owners = dict(module.named_modules())
-    saved = []
-    try:
-        for path, tensor in weights.items():
-            owner_path, _, attribute = path.rpartition(".")
-            owner = owners.get(owner_path)
-            if owner is None or not hasattr(owner, attribute):
-                raise KeyError(f"functional_call: {module.name} has no weight {path!r}")
-            saved.append((owner, attribute, owner.__dict__[attribute]))
-            object.__setattr__(owner, attribute, tensor)  # bypass registration: temporary
-        return module(*inputs, **kwargs)
-    finally:
-        for owner, attribute, original in reversed(saved):
-            object.__setattr__(owner, attribute, original)
-
-
-class ModuleList(Module):
-    """A list of modules whose weights are registered (children named ``0``, ``1``...).
-
-    Assigning a plain list of modules to a module attribute wraps it in a ModuleList.
-    """
-
-    def __init__(self, modules=(), name=None):
-        super().__init__(name=name)
-        self.built = True
-        for module in modules:
-            self.append(module)
-
-    def append(self, module):
-        if not isinstance(module, Module):
-            raise TypeError(f"ModuleList: expected a Module, got {type(module).__name__}")
-        self._modules[str(len(self._modules))] = module
-        return self
-
-    def __getitem__(self, index):
-        items = list(self._modules.values())
-        return ModuleList(items[index]) if isinstance(index, slice) else items[index]
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(list(self._modules.values()))
-
-    def forward(self, x):
-        raise TypeError("ModuleList holds modules; it is not callable. Call its items.")
