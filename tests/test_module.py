@@ -284,3 +284,30 @@ def test_parameter_rejects_integer_data():
 def test_repr_shows_the_tree():
     text = repr(TwoLayer())
     assert "TwoLayer" in text and "(hidden): Dense(name='dense')" in text
+
+
+def test_every_op_of_a_standalone_layer_records_its_name():
+    layer = Dense(2, activation="tanh", input_dim=3)
+    out = layer(tg.ones(1, 3))
+    node, paths = out.grad_fn, []
+    while node is not None:
+        paths.append(node.module_path)
+        parents = [t for t in node.inputs if t.grad_fn is not None]
+        node = parents[0].grad_fn if parents else None
+    assert len(paths) == 3 and paths == ["dense"] * 3  # tanh, add, matmul
+
+
+def test_shape_probe_fires_no_hooks_and_keeps_modes():
+    class Doubler(Module):  # no compute_output_shape: shapes are learned by a probe
+        def forward(self, x):
+            return x.reshape(x.shape[0], -1) * 2
+
+    doubler = Doubler()
+    calls = []
+    doubler.register_forward_hook(lambda m, inputs, out: calls.append(out.shape))
+    model = Sequential([Dense(4, input_dim=2)])
+    model.add(doubler)
+    assert model.output_shape == (None, 4) and doubler.output_shape == (None, 4)
+    assert calls == [] and doubler.training
+    model(tg.ones(3, 2))
+    assert calls == [(3, 4)]
