@@ -75,7 +75,7 @@ def _align(y_true: Tensor, y_pred: Tensor, who: str) -> tuple[Tensor, Tensor]:
 
 def _prepare(y_true, y_pred, who) -> tuple[Tensor, Tensor]:
     y_pred = _prediction(y_pred, who)
-    return _align(as_tensor(y_true), y_pred, who)
+    return _align(as_tensor(y_true, dtype=y_pred.data.dtype), y_pred, who)
 
 
 def _clip_probabilities(p: Tensor) -> Tensor:
@@ -148,7 +148,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     """
     who = "categorical_crossentropy"
     y_pred = _prediction(y_pred, who)
-    y_true = as_tensor(y_true)
+    y_true = as_tensor(y_true, dtype=y_pred.data.dtype)
     if y_pred.ndim == 0 or y_true.shape != y_pred.shape:
         raise ValueError(
             f"{who}: y_true has shape {y_true.shape} but y_pred has shape {y_pred.shape}; "

@@ -139,7 +139,7 @@ def _float_logits(logits, who) -> Tensor:
 
 
 def _targets_like(targets, logits: Tensor, who: str, hint: str = "") -> Tensor:
-    targets = as_tensor(targets)
+    targets = as_tensor(targets, dtype=logits.data.dtype)
     if targets.shape != logits.shape:
         raise ValueError(
             f"{who}: targets have shape {targets.shape} but logits have shape {logits.shape}; "
