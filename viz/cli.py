@@ -11,6 +11,7 @@ which needs no Graphviz program).
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
 from pathlib import Path
 
@@ -84,12 +85,15 @@ def run_graph(args) -> int:
     2 bad input)."""
     try:
         values = _parse_assignments(args.assignments)
-        expression = Expression(args.expression, variables=list(values))
+        expression = Expression(args.expression)
         missing = [name for name in expression.variables if name not in values]
         if missing:
+            hints = "".join(
+                f" ({name}: did you mean {close[0]}?)" for name in missing
+                for close in [difflib.get_close_matches(name, list(values), n=1)] if close)
             raise ExpressionError(
                 "no value for " + ", ".join(missing) + "; add "
-                + " ".join(f"--set {name}=VALUE" for name in missing)
+                + " ".join(f"--set {name}=VALUE" for name in missing) + hints
             )
     except (ExpressionError, ValueError) as error:
         print(f"graph: {error}", file=sys.stderr)
