@@ -26,6 +26,11 @@ from tinygrad_edu.ops import *  # noqa: F403 - the public ops, listed in ops.__a
 from tinygrad_edu.ops import __all__ as _op_names
 from tinygrad_edu.random import manual_seed
 
+# The layers above the engine: functional -> nn -> training (each imports only what is below).
+from tinygrad_edu import functional, init, losses, optim, regularizers  # noqa: E402
+from tinygrad_edu import nn  # noqa: E402
+from tinygrad_edu.serialization import load_model, save_model  # noqa: E402
+
 float32 = "float32"
 float64 = "float64"
 int64 = "int64"
@@ -36,4 +41,5 @@ __all__ = [
     "Tensor", "tensor", "grad", "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly",
     "zeros", "ones", "full", "zeros_like", "ones_like", "arange", "eye", "randn", "rand",
     "manual_seed", "float32", "float64", "int64", *_op_names,
+    "functional", "init", "losses", "optim", "regularizers", "nn", "load_model", "save_model",
 ]

@@ -29,6 +29,7 @@ import numpy as np
 from tinygrad_edu import init as initializers
 from tinygrad_edu import regularizers
 from tinygrad_edu.autograd import RemovableHandle, no_grad, state
+from tinygrad_edu.nn.model_api import KerasModelAPI
 from tinygrad_edu.nn.parameter import InputSpec, Parameter, reset_names, snake_case, unique_name
 from tinygrad_edu.tensor import Tensor
 
@@ -51,7 +52,7 @@ class _Probe:
 
 
 # ----- the module ----------------------------------------------------------------------------
-class Module:
+class Module(KerasModelAPI):
     """Base class of layers and models.
 
     Subclasses implement ``forward(x)`` and, when their weights depend on the input size,
