@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import tinygrad_edu as tg
-from tinygrad_edu import functional as F
+from tinygrad_edu import functional as fn
 from tinygrad_edu.functional.activations import ACTIVATIONS, activation_name
 
 X = np.linspace(-4.0, 4.0, 33)
@@ -53,14 +53,14 @@ REFERENCE = {
 
 @pytest.mark.parametrize("name", sorted(ACTIVATIONS))
 def test_activation_values_match_their_formula(name):
-    got = F.get_activation(name)(tg.Tensor(X, dtype=np.float64)).numpy()
+    got = fn.get_activation(name)(tg.Tensor(X, dtype=np.float64)).numpy()
     np.testing.assert_allclose(got, REFERENCE[name](X), rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("name", sorted(ACTIVATIONS))
 def test_activations_keep_float32(name):
     x = tg.Tensor(X.astype(np.float32), requires_grad=True)
-    y = F.get_activation(name)(x)
+    y = fn.get_activation(name)(x)
     y.backward(tg.ones(*y.shape))
     assert y.dtype == np.float32 and x.grad.dtype == np.float32
 
@@ -68,65 +68,65 @@ def test_activations_keep_float32(name):
 @pytest.mark.parametrize("name", sorted(set(ACTIVATIONS) - {"exponential"}))
 def test_activations_are_finite_at_extreme_inputs(name):
     x = tg.Tensor([-1000.0, -80.0, 0.0, 80.0, 1000.0], requires_grad=True)
-    y = F.get_activation(name)(x)
+    y = fn.get_activation(name)(x)
     y.backward(tg.ones(*y.shape))
     assert np.isfinite(y.numpy()).all(), y
     assert np.isfinite(x.grad.numpy()).all(), x.grad
 
 
 def test_softplus_and_softmax_extremes_are_exact():
-    assert F.softplus(tg.Tensor([1000.0, -1000.0])).tolist() == [1000.0, 0.0]
-    p = F.softmax(tg.Tensor([[1000.0, -1000.0, 1000.0]]))
+    assert fn.softplus(tg.Tensor([1000.0, -1000.0])).tolist() == [1000.0, 0.0]
+    p = fn.softmax(tg.Tensor([[1000.0, -1000.0, 1000.0]]))
     np.testing.assert_array_equal(p.numpy(), [[0.5, 0.0, 0.5]])
-    log_p = F.log_softmax(tg.Tensor([[1000.0, -1000.0]]))
+    log_p = fn.log_softmax(tg.Tensor([[1000.0, -1000.0]]))
     np.testing.assert_allclose(log_p.numpy(), [[0.0, -2000.0]])
 
 
 def test_softmax_axis_and_rows_sum_to_one():
     x = tg.randn(3, 4, 5)
     for axis in (0, 1, -1):
-        total = F.softmax(x, axis=axis).numpy().sum(axis=axis)
+        total = fn.softmax(x, axis=axis).numpy().sum(axis=axis)
         np.testing.assert_allclose(total, 1.0, rtol=1e-6)
     with pytest.raises(ValueError, match="softmax"):
-        F.softmax(tg.Tensor(1.0))
+        fn.softmax(tg.Tensor(1.0))
 
 
 def test_gelu_tanh_approximation_is_close_to_exact():
     x = tg.Tensor(X, dtype=np.float64)
-    exact = F.gelu(x).numpy()
-    approximate = F.gelu(x, approximate=True).numpy()
+    exact = fn.gelu(x).numpy()
+    approximate = fn.gelu(x, approximate=True).numpy()
     assert 0 < np.abs(exact - approximate).max() < 1e-3
 
 
 def test_relu_keras_options():
     x = tg.Tensor([-2.0, 0.0, 0.4, 1.0, 3.0, 9.0])
-    np.testing.assert_allclose(F.relu(x, max_value=2.0).numpy(), [0, 0, 0.4, 1, 2, 2])
-    np.testing.assert_allclose(F.relu(x, threshold=0.5).numpy(), [0, 0, 0, 1, 3, 9])
-    np.testing.assert_allclose(F.relu(x, negative_slope=0.1).numpy(), [-0.2, 0, 0.4, 1, 3, 9],
+    np.testing.assert_allclose(fn.relu(x, max_value=2.0).numpy(), [0, 0, 0.4, 1, 2, 2])
+    np.testing.assert_allclose(fn.relu(x, threshold=0.5).numpy(), [0, 0, 0, 1, 3, 9])
+    np.testing.assert_allclose(fn.relu(x, negative_slope=0.1).numpy(), [-0.2, 0, 0.4, 1, 3, 9],
                                rtol=1e-6)
     with pytest.raises(ValueError, match="negative_slope"):
-        F.relu(x, negative_slope=-1)
+        fn.relu(x, negative_slope=-1)
 
 
 def test_integer_input_is_refused_with_a_fix():
     with pytest.raises(TypeError, match="astype"):
-        F.relu(tg.Tensor([1, 2]))
+        fn.relu(tg.Tensor([1, 2]))
 
 
 # ----- get_activation --------------------------------------------------------------------------
 
 
 def test_get_activation_by_name_callable_and_none():
-    assert F.get_activation("relu") is F.relu
-    assert F.get_activation("ReLU") is F.relu
-    assert F.get_activation(None) is F.linear
-    assert F.get_activation("linear") is F.linear
+    assert fn.get_activation("relu") is fn.relu
+    assert fn.get_activation("ReLU") is fn.relu
+    assert fn.get_activation(None) is fn.linear
+    assert fn.get_activation("linear") is fn.linear
 
     def custom(x):
         return x * 2
 
-    assert F.get_activation(custom) is custom
-    assert activation_name(F.selu) == "selu"
+    assert fn.get_activation(custom) is custom
+    assert activation_name(fn.selu) == "selu"
     assert activation_name(custom) is None
 
 
@@ -134,12 +134,12 @@ def test_get_activation_by_name_callable_and_none():
                                                ("softmx", "softmax"), ("leakyrelu", "leaky_relu")])
 def test_unknown_activation_suggests_the_closest_name(typo, suggestion):
     with pytest.raises(ValueError, match=f"Did you mean '{suggestion}'"):
-        F.get_activation(typo)
+        fn.get_activation(typo)
 
 
 def test_get_activation_rejects_other_types():
     with pytest.raises(TypeError, match="get_activation"):
-        F.get_activation(3)
+        fn.get_activation(3)
 
 
 # ----- against PyTorch and Keras ---------------------------------------------------------------
@@ -158,7 +158,7 @@ def test_forward_and_backward_match_torch(name):
     values = np.random.default_rng(1).normal(scale=2.5, size=(4, 6))
     upstream = np.random.default_rng(2).normal(size=(4, 6))
     x = tg.Tensor(values, requires_grad=True, dtype=np.float64)
-    y = F.get_activation(name)(x)
+    y = fn.get_activation(name)(x)
     y.backward(tg.Tensor(upstream, dtype=np.float64))
     xt = torch.tensor(values, requires_grad=True)
     yt = getattr(torch.nn.functional, TORCH_NAMES[name])(xt)
@@ -172,7 +172,7 @@ def test_softmax_and_log_softmax_match_torch():
     torch = pytest.importorskip("torch")
     values = np.random.default_rng(3).normal(scale=3, size=(3, 5))
     upstream = np.random.default_rng(4).normal(size=(3, 5))
-    for ours, theirs in ((F.softmax, torch.softmax), (F.log_softmax, torch.log_softmax)):
+    for ours, theirs in ((fn.softmax, torch.softmax), (fn.log_softmax, torch.log_softmax)):
         x = tg.Tensor(values, requires_grad=True, dtype=np.float64)
         ours(x, axis=1).backward(tg.Tensor(upstream, dtype=np.float64))
         xt = torch.tensor(values, requires_grad=True)
@@ -189,7 +189,7 @@ def test_activations_match_keras_functions():
     for name in ("leaky_relu", "hard_sigmoid", "selu", "gelu", "elu", "softplus"):
         result = getattr(keras.activations, name)(x)
         expected = result.detach().cpu().numpy() if hasattr(result, "detach") else result
-        np.testing.assert_allclose(F.get_activation(name)(tg.Tensor(x)).numpy(), expected,
+        np.testing.assert_allclose(fn.get_activation(name)(tg.Tensor(x)).numpy(), expected,
                                    rtol=1e-5, atol=1e-6, err_msg=name)
 
 
@@ -198,7 +198,7 @@ def test_activations_match_keras_functions():
 
 def test_dropout_keeps_the_expected_fraction_and_scales_survivors():
     rate = 0.3
-    y = F.dropout(tg.ones(200, 500), rate).numpy()
+    y = fn.dropout(tg.ones(200, 500), rate).numpy()
     kept = y != 0
     assert abs(kept.mean() - (1 - rate)) < 0.01
     np.testing.assert_allclose(y[kept], 1 / (1 - rate), rtol=1e-6)
@@ -207,7 +207,7 @@ def test_dropout_keeps_the_expected_fraction_and_scales_survivors():
 
 def test_dropout_gradient_is_the_scaled_mask():
     x = tg.randn(50, 40, requires_grad=True)
-    y = F.dropout(x, 0.5, seed=7)
+    y = fn.dropout(x, 0.5, seed=7)
     y.sum().backward()
     mask = (y.numpy() != 0).astype(np.float32)
     np.testing.assert_allclose(x.grad.numpy(), mask * 2.0)
@@ -215,31 +215,31 @@ def test_dropout_gradient_is_the_scaled_mask():
 
 def test_dropout_identity_at_inference_and_rate_zero():
     x = tg.randn(3, 4)
-    assert F.dropout(x, 0.5, training=False) is x
-    assert F.dropout(x, 0.0) is x
+    assert fn.dropout(x, 0.5, training=False) is x
+    assert fn.dropout(x, 0.0) is x
 
 
 def test_dropout_seed_and_global_seed_reproduce():
     x = tg.ones(10, 10)
-    np.testing.assert_array_equal(F.dropout(x, 0.5, seed=1).numpy(),
-                                  F.dropout(x, 0.5, seed=1).numpy())
+    np.testing.assert_array_equal(fn.dropout(x, 0.5, seed=1).numpy(),
+                                  fn.dropout(x, 0.5, seed=1).numpy())
     tg.manual_seed(5)
-    first = F.dropout(x, 0.5).numpy()
+    first = fn.dropout(x, 0.5).numpy()
     tg.manual_seed(5)
-    np.testing.assert_array_equal(first, F.dropout(x, 0.5).numpy())
+    np.testing.assert_array_equal(first, fn.dropout(x, 0.5).numpy())
 
 
 def test_dropout_noise_shape_drops_whole_channels():
-    y = F.dropout(tg.ones(4, 3, 3, 8), 0.5, seed=0, noise_shape=(4, 1, 1, 8)).numpy()
+    y = fn.dropout(tg.ones(4, 3, 3, 8), 0.5, seed=0, noise_shape=(4, 1, 1, 8)).numpy()
     per_map = y.reshape(4, 9, 8)
     assert (per_map == per_map[:, :1, :]).all()
     with pytest.raises(ValueError, match="noise_shape"):
-        F.dropout(tg.ones(4, 3), 0.5, noise_shape=(2, 3))
+        fn.dropout(tg.ones(4, 3), 0.5, noise_shape=(2, 3))
 
 
 @pytest.mark.parametrize("rate", [-0.1, 1.0, 1.5])
 def test_dropout_rejects_rates_outside_zero_one(rate):
     with pytest.raises(ValueError, match=r"\[0, 1\)"):
-        F.dropout(tg.ones(2), rate)
+        fn.dropout(tg.ones(2), rate)
     with pytest.raises(TypeError):
-        F.dropout(tg.ones(2), "0.5")
+        fn.dropout(tg.ones(2), "0.5")
