@@ -71,20 +71,26 @@ def optimizer_paths(f, start, optimizers, steps=30, dtype="float32") -> dict:
         y = tg.Tensor(y0, requires_grad=True, dtype=dtype, name="y")
         optimizer = _make_optimizer(label, spec, [x, y])
         points = [(x0, y0)]
-        for _ in range(int(steps)):
-            optimizer.zero_grad()
-            value = f(x, y)
-            if value.size != 1:
-                raise ValueError(f"optimizer_paths: f(x, y) must return a scalar, got shape "
-                                 f"{value.shape}")
-            value.backward()
-            optimizer.step()
-            point = (float(x.item()), float(y.item()))
-            if not np.all(np.isfinite(point)):
-                break
-            points.append(point)
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported, not warned
+            _walk(f, optimizer, x, y, int(steps), points)
         paths[label] = np.array(points)
     return paths
+
+
+def _walk(f, optimizer, x, y, steps, points) -> None:
+    """Take ``steps`` optimizer steps, appending each finite point."""
+    for _ in range(steps):
+        optimizer.zero_grad()
+        value = f(x, y)
+        if value.size != 1:
+            raise ValueError(f"optimizer_paths: f(x, y) must return a scalar, got shape "
+                             f"{value.shape}")
+        value.backward()
+        optimizer.step()
+        point = (float(x.item()), float(y.item()))
+        if not np.all(np.isfinite(point)):
+            break
+        points.append(point)
 
 
 def _surface(f, xlim, ylim, resolution):
