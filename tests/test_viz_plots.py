@@ -80,6 +80,8 @@ def test_history_errors():
         plot_history(HISTORY, metrics=["acuracy"])
     with pytest.raises(TypeError, match="expected a History"):
         plot_history(42)
+    with pytest.raises(ValueError, match="the history is empty"):
+        plot_history(types.SimpleNamespace(history={}))
     with pytest.raises(ValueError, match="2 labels for 1 runs"):
         plot_history([HISTORY], labels=["a", "b"])
 

@@ -25,6 +25,8 @@ def _is_curves(value) -> bool:
 
 def _curves(run, who="plot_history") -> dict:
     history = getattr(run, "history", run)
+    if isinstance(history, Mapping) and not history:
+        raise ValueError(f"{who}: the history is empty (nothing was recorded: train first)")
     if _is_curves(history):
         return {str(k): np.asarray(v, dtype=np.float64).ravel() for k, v in history.items()}
     raise TypeError(
