@@ -7,6 +7,7 @@ Run:  python bench/bench_core.py [--quick]
 (b) a training step of an MLP 784-256-128-10 (ReLU, softmax cross-entropy, plain SGD,
     float32) at batch 32, 128 and 1024: hand-written numpy forward/backward (the lower
     bound for any numpy framework), tinygrad_edu, and PyTorch;
+    The same step with Adam and Nadam (Keras's formulas; PyTorch's own Adam/NAdam).
 (c) backward time of a chain of N and 2N ops (it should double, not quadruple).
 """
 
@@ -80,10 +81,59 @@ def bench_small_op(quick: bool) -> None:
     print_table("(a) one 3x3 float32 multiply", ["what", "us/op", "ratio"], rows)
 
 
-def numpy_step_factory(batches):
+def numpy_sgd(params):
+    def update(grads):
+        for p, g in zip(params, grads):
+            p -= LEARNING_RATE * g
+    return update
+
+
+def numpy_adam(params, lr=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+    """Keras's Adam, written directly in numpy with in-place moment updates."""
+    m = [np.zeros_like(p) for p in params]
+    v = [np.zeros_like(p) for p in params]
+    t = 0
+
+    def update(grads):
+        nonlocal t
+        t += 1
+        alpha = lr * (1 - beta_2**t) ** 0.5 / (1 - beta_1**t)
+        for p, g, m_i, v_i in zip(params, grads, m, v):
+            m_i *= beta_1
+            m_i += (1 - beta_1) * g
+            v_i *= beta_2
+            v_i += (1 - beta_2) * g * g
+            p -= alpha * m_i / (np.sqrt(v_i) + epsilon * (1 - beta_2**t) ** 0.5)
+    return update
+
+
+def numpy_nadam(params, lr=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+    """Keras's Nadam (with its momentum schedule), written directly in numpy."""
+    m = [np.zeros_like(p) for p in params]
+    v = [np.zeros_like(p) for p in params]
+    t, u_product = 0, 1.0
+
+    def update(grads):
+        nonlocal t, u_product
+        t += 1
+        u_t = beta_1 * (1 - 0.5 * 0.96 ** (0.004 * t))
+        u_next = beta_1 * (1 - 0.5 * 0.96 ** (0.004 * (t + 1)))
+        u_product *= u_t
+        for p, g, m_i, v_i in zip(params, grads, m, v):
+            m_i *= beta_1
+            m_i += (1 - beta_1) * g
+            v_i *= beta_2
+            v_i += (1 - beta_2) * g * g
+            m_hat = u_next * m_i / (1 - u_product * u_next) + (1 - u_t) * g / (1 - u_product)
+            p -= lr * m_hat / (np.sqrt(v_i / (1 - beta_2**t)) + epsilon)
+    return update
+
+
+def numpy_step_factory(batches, optimizer="sgd"):
     """The hand-written forward and backward pass: what a framework cannot beat."""
     w1, b1, w2, b2, w3, b3 = mlp_weights()
     params = [w1, b1, w2, b2, w3, b3]
+    update = {"sgd": numpy_sgd, "adam": numpy_adam, "nadam": numpy_nadam}[optimizer](params)
     data = cycle(batches)
 
     def step():
@@ -106,55 +156,57 @@ def numpy_step_factory(batches):
         grads[2], grads[3] = a1.T @ dh2, dh2.sum(axis=0)
         dh1 = (dh2 @ w2.T) * (h1 > 0)
         grads[0], grads[1] = x.T @ dh1, dh1.sum(axis=0)
-        for p, g in zip(params, grads):
-            p -= LEARNING_RATE * g
+        update(grads)
 
     return step
 
 
-def tinygrad_step_factory(batches):
+def tinygrad_step_factory(batches, optimizer="sgd"):
     w1, b1, w2, b2, w3, b3 = params = [tg.Tensor(w, requires_grad=True) for w in mlp_weights()]
     data = cycle([(tg.Tensor(x), tg.Tensor(y)) for x, y in batches])
+    make = {"sgd": lambda: tg.optim.SGD(params, lr=LEARNING_RATE),
+            "adam": lambda: tg.optim.Adam(params, lr=1e-3),
+            "nadam": lambda: tg.optim.Nadam(params, lr=1e-3)}[optimizer]
+    opt = make()
 
     def step():
         x, labels = next(data)
         h1 = (x @ w1 + b1).relu()
         h2 = (h1 @ w2 + b2).relu()
         loss = sparse_softmax_cross_entropy(h2 @ w3 + b3, labels).mean()
+        opt.zero_grad()
         loss.backward()
-        with tg.no_grad():
-            for p in params:
-                p -= LEARNING_RATE * p.grad
-                p.grad = None
+        opt.step()
 
     return step
 
 
-def torch_step_factory(batches):
+def torch_step_factory(batches, optimizer="sgd"):
     params = [torch.tensor(w, requires_grad=True) for w in mlp_weights()]
     w1, b1, w2, b2, w3, b3 = params
     data = cycle([(torch.from_numpy(x), torch.from_numpy(y)) for x, y in batches])
     cross_entropy = torch.nn.functional.cross_entropy
+    opt = {"sgd": lambda: torch.optim.SGD(params, lr=LEARNING_RATE),
+           "adam": lambda: torch.optim.Adam(params, lr=1e-3, eps=1e-7),
+           "nadam": lambda: torch.optim.NAdam(params, lr=1e-3, eps=1e-7)}[optimizer]()
 
     def step():
         x, labels = next(data)
         h1 = torch.relu(x @ w1 + b1)
         h2 = torch.relu(h1 @ w2 + b2)
         loss = cross_entropy(h2 @ w3 + b3, labels)
+        opt.zero_grad()
         loss.backward()
-        with torch.no_grad():
-            for p in params:
-                p -= LEARNING_RATE * p.grad
-                p.grad = None
+        opt.step()
 
     return step
 
 
-def bench_mlp(quick: bool, factories: dict, title: str) -> None:
+def bench_mlp(quick: bool, factories: dict, title: str, optimizer: str = "sgd") -> None:
     rows = []
     for batch_size in (32, 128, 1024):
         batches, source = training_batches(batch_size, count=50 if batch_size < 1024 else 20)
-        variants = {name: make(batches) for name, make in factories.items()}
+        variants = {name: make(batches, optimizer) for name, make in factories.items()}
         for run in variants.values():  # warm-up: allocator, BLAS threads, caches
             for _ in range(5):
                 run()
@@ -200,6 +252,9 @@ def main() -> None:
     if torch is not None:
         factories["torch"] = torch_step_factory
     bench_mlp(args.quick, factories, "(b) MLP 784-256-128-10 training step, SGD")
+    for optimizer in ("adam", "nadam"):
+        bench_mlp(args.quick, factories, f"(b) the same step with {optimizer.capitalize()}",
+                  optimizer)
     bench_chain()
 
 
