@@ -263,15 +263,8 @@ class Optimizer:
         if self.clipnorm is not None:
             norms = [clipping.l2_norm(g) for g in grads]
             bad = [i for i, norm in enumerate(norms) if not math.isfinite(norm)]
-            clipped = [clipping.clip_by_norm(g, self.clipnorm, norm)
-                       for g, norm in zip(grads, norms)]
-        elif self.global_clipnorm is not None:
-            norm = clipping.global_norm(grads)
-            bad = [i for i, g in enumerate(grads) if not np.isfinite(g).all()]
-            clipped = [clipping.clip_by_norm(g, self.global_clipnorm, norm) for g in grads]
         else:
             bad = [i for i, g in enumerate(grads) if not np.isfinite(g).all()]
-            clipped = [clipping.clip_by_value(g, self.clipvalue) for g in grads]
         if bad:
             self.skipped_steps += 1
             names = ", ".join(f"{params[i].name or 'parameter'} of shape {params[i].shape}"
@@ -282,7 +275,12 @@ class Optimizer:
                 RuntimeWarning, stacklevel=3,
             )
             return None
-        return clipped
+        if self.clipnorm is not None:
+            return [clipping.clip_by_norm(g, self.clipnorm, norm) for g, norm in zip(grads, norms)]
+        if self.global_clipnorm is not None:
+            norm = clipping.global_norm(grads)
+            return [clipping.clip_by_norm(g, self.global_clipnorm, norm) for g in grads]
+        return [clipping.clip_by_value(g, self.clipvalue) for g in grads]
 
     def prepare_step(self, lr: float, t: int) -> None:
         """Work done once per step before the parameters are updated (nothing by default)."""
