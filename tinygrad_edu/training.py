@@ -125,9 +125,12 @@ def _step(model, compiled, x, y, sample_weight, training):
         penalties = model.regularization_losses()
         for penalty in penalties:
             loss = loss + penalty
-        compiled.optimizer.zero_grad()
+        optimizer = compiled.optimizer
+        if optimizer.params is None:  # a lazily built model has weights only from now on
+            optimizer.bind(model.parameters())
+        optimizer.zero_grad()
         loss.backward()
-        compiled.optimizer.step()
+        optimizer.step()
     else:
         with no_grad():
             y_pred = model(Tensor._wrap(x))
