@@ -37,7 +37,8 @@ __all__ = [
 def l2_norm(array: np.ndarray) -> float:
     """``||array||_2 = sqrt(sum(array**2))`` as a Python float (NaN/inf if the array has any)."""
     flat = array.ravel()
-    norm = math.sqrt(float(np.dot(flat, flat)))
+    with np.errstate(over="ignore"):  # an overflow is handled just below
+        norm = math.sqrt(float(np.dot(flat, flat)))
     if math.isinf(norm) and np.isfinite(flat).all():
         # the squares of huge float32 values overflowed; the norm itself is finite
         norm = float(np.linalg.norm(flat.astype(np.float64)))
