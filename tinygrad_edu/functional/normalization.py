@@ -89,7 +89,8 @@ def _float_input(x, who, min_ndim=1) -> Tensor:
     return x
 
 
-def batch_norm(x, gamma=None, beta=None, axis=-1, epsilon=1e-3, mean=None, variance=None):
+def batch_norm(x, gamma=None, beta=None, axis=-1, epsilon=1e-3, mean=None, variance=None,
+               return_statistics=False):
     """Batch normalization: standardize each channel with statistics over the batch.
 
     y = gamma * (x - mean) / sqrt(variance + epsilon) + beta
@@ -102,6 +103,8 @@ def batch_norm(x, gamma=None, beta=None, axis=-1, epsilon=1e-3, mean=None, varia
         mean, variance: the statistics to use, shape (C,). When both are None (training),
             the batch's own mean and biased variance over every other axis are used and the
             gradient flows through them; at inference pass the moving averages.
+        return_statistics: also return the (mean, variance) used, shape (C,) (a layer
+            updates its moving averages with them).
 
     Note the gradient with batch statistics: since every output depends on the whole batch,
 
@@ -118,17 +121,33 @@ def batch_norm(x, gamma=None, beta=None, axis=-1, epsilon=1e-3, mean=None, varia
     if mean is None:
         reduce_axes = tuple(a for a in range(x.ndim) if a not in channel_axes)
         # A batch of one sample is allowed, as in Keras: x_hat is then 0 and y = beta.
-        mean, variance = moments(x, reduce_axes, keepdims=True)
+        mean = x.mean(axis=reduce_axes, keepdims=True)
+        centered = x - mean
+        variance = (centered * centered).mean(axis=reduce_axes, keepdims=True)
     else:
         mean = _per_channel(mean, x, channel_axes, who, "mean")
         variance = _per_channel(variance, x, channel_axes, who, "variance")
-    x_hat = (x - mean) / (variance + epsilon).sqrt()
-    return _scale_shift(x_hat, x, gamma, beta, channel_axes, who)
+        centered = x - mean
+    # Per-channel factor first: the large tensor then sees one multiply instead of a divide
+    # and a multiply (and the same in the backward pass).
+    scale = (variance + epsilon) ** -0.5
+    gamma = _per_channel(gamma, x, channel_axes, who, "gamma")
+    if gamma is not None:
+        scale = scale * gamma
+    y = centered * scale
+    beta = _per_channel(beta, x, channel_axes, who, "beta")
+    if beta is not None:
+        y = y + beta
+    if return_statistics:
+        channel_shape = tuple(x.shape[a] for a in channel_axes)
+        return y, mean.reshape(channel_shape), variance.reshape(channel_shape)
+    return y
 
 
 def _standardize(x: Tensor, axes: tuple, epsilon: float) -> Tensor:
+    """(x - mean) / sqrt(variance + epsilon) with the statistics over ``axes``."""
     mean, variance = moments(x, axes, keepdims=True)
-    return (x - mean) / (variance + epsilon).sqrt()
+    return (x - mean) * (variance + epsilon) ** -0.5
 
 
 def layer_norm(x, gamma=None, beta=None, axis=-1, epsilon=1e-3):

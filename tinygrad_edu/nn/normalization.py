@@ -146,13 +146,12 @@ class BatchNormalization(_AffineNormalization):
         if not (self.training and self.trainable):
             return norm_ops.batch_norm(x, self.gamma, self.beta, axis, self.epsilon,
                                        mean=self.moving_mean, variance=self.moving_variance)
-        reduce_axes = tuple(a for a in range(x.ndim) if a not in axis)
-        mean, variance = norm_ops.moments(x, reduce_axes)
+        y, mean, variance = norm_ops.batch_norm(x, self.gamma, self.beta, axis, self.epsilon,
+                                                return_statistics=True)
         with no_grad():
             self._update_moving(self.moving_mean, mean.data)
             self._update_moving(self.moving_variance, variance.data)
-        return norm_ops.batch_norm(x, self.gamma, self.beta, axis, self.epsilon,
-                                   mean=mean, variance=variance)
+        return y
 
     def _update_moving(self, moving, batch_value: np.ndarray) -> None:
         """moving = moving * momentum + batch * (1 - momentum), in place."""
