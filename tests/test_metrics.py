@@ -149,6 +149,8 @@ def test_precision_and_recall_by_hand():
     per_class = Recall(class_id=1)(np.eye(2)[[1, 1, 0]], np.array([[0.2, 0.8], [0.6, 0.4],
                                                                     [0.3, 0.7]]))
     assert per_class == pytest.approx(0.5)
+    with pytest.raises(TypeError, match="thresholds must be one number"):
+        Precision(thresholds=[0.3, 0.5])
 
 
 def test_auc_exact_and_approximate_against_scikit_learn():

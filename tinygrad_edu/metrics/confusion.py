@@ -70,7 +70,13 @@ class _ThresholdCounts(Metric):
     """Weighted TP/FP/FN counts at one threshold."""
 
     def __init__(self, thresholds=None, class_id=None, name=None):
-        self.threshold = 0.5 if thresholds is None else float(thresholds)
+        threshold = 0.5 if thresholds is None else thresholds
+        if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.floating)):
+            raise TypeError(
+                f"{type(self).__name__}: thresholds must be one number (default 0.5), got "
+                f"{thresholds!r}; make one metric per threshold"
+            )
+        self.threshold = float(threshold)
         self.class_id = class_id
         super().__init__(name=name)
 
