@@ -292,6 +292,17 @@ def test_pooling_layers():
     assert pool.count_params() == 0
 
 
+@pytest.mark.parametrize("layer", [MaxPooling2D(2, strides=1, padding="same"),
+                                   AveragePooling2D(3, strides=2, padding="same"),
+                                   GlobalAveragePooling2D(), GlobalMaxPooling2D(keepdims=True)],
+                         ids=lambda layer: type(layer).__name__)
+def test_pooling_layers_gradcheck(layer):
+    values = RNG.permutation(np.linspace(-2, 2, 2 * 4 * 5 * 2)).reshape(2, 4, 5, 2)
+    x = _float64(values)  # distinct values: no ties for the max
+    assert gradcheck(layer, [x])
+    assert gradgradcheck(layer, [x])
+
+
 def test_small_cnn_builds_and_summarizes():
     model = Sequential([
         Conv2D(8, 3, activation="relu", input_shape=(28, 28, 1)),

@@ -176,7 +176,50 @@ def test_from_logits_matches_torch(cls, y_true, reference):
     np.testing.assert_allclose(grad, logits.grad.numpy(), rtol=1e-9, atol=1e-12)
 
 
-# ----- gradients by finite differences, the forms torch cannot check ---------------------------
+def _torch_expressions(torch):
+    """The losses torch.nn.functional lacks, written as torch expressions (Keras's formulas)."""
+    eps = 1e-7
+
+    def mape(y, p):
+        return (100 * ((y - p).abs() / y.abs().clamp(min=eps)).mean(-1)).mean()
+
+    def msle(y, p):
+        return ((torch.log1p(p.clamp(min=eps)) - torch.log1p(y.clamp(min=eps))) ** 2).mean()
+
+    def hinge(y, p):
+        return torch.relu(1 - (2 * y - 1) * p).mean()
+
+    def log_cosh(y, p):
+        return torch.log(torch.cosh(p - y)).mean()
+
+    def sparse(y, p):
+        q = (p / p.sum(-1, keepdim=True)).clamp(eps, 1 - eps)
+        return torch.nn.functional.nll_loss(torch.log(q), y)
+
+    return {
+        "mean_absolute_percentage_error": (TARGETS, LOGITS, mape),
+        "mean_squared_logarithmic_error": (np.abs(TARGETS), LOGITS, msle),
+        "hinge": (BINARY, LOGITS, hinge),
+        "log_cosh": (TARGETS, LOGITS, log_cosh),
+        "sparse_categorical_crossentropy": (LABELS, PROBS, sparse),
+    }
+
+
+@pytest.mark.parametrize("name", ["mean_absolute_percentage_error",
+                                  "mean_squared_logarithmic_error", "hinge", "log_cosh",
+                                  "sparse_categorical_crossentropy"])
+def test_matches_torch_expressions(name):
+    torch = pytest.importorskip("torch")
+    y_true, y_pred, reference = _torch_expressions(torch)[name]
+    prediction = torch.tensor(y_pred, requires_grad=True)
+    expected = reference(torch.tensor(y_true), prediction)
+    expected.backward()
+    value, grad = _ours_and_grad(losses.get_loss(name), y_true, y_pred, np.float64)
+    np.testing.assert_allclose(value, expected.item(), rtol=1e-10)
+    np.testing.assert_allclose(grad, prediction.grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+# ----- gradients by finite differences -------------------------------------------------------
 
 
 @pytest.mark.parametrize("name", ["mean_absolute_percentage_error",
