@@ -83,6 +83,8 @@ class Softplus(Function):
         return g * self.inputs[0].sigmoid()
 
 
+# numpy has no erf; math.erf per element is exact to double precision but costs ~0.15 us per
+# value, so for large tensors gelu(x, approximate=True) is the faster choice.
 _erf_elementwise = np.vectorize(math.erf, otypes=[np.float64])
 
 
