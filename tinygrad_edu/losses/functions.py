@@ -54,7 +54,7 @@ def _label_hint(y_true: Tensor, y_pred: Tensor) -> str:
     classes = y_pred.shape[-1]
     return (f" y_true looks like integer class labels while y_pred has {classes} classes per "
             "sample: use loss='sparse_categorical_crossentropy', or one-hot encode the labels "
-            f"first (np.eye({classes})[labels], Keras's to_categorical(labels, {classes})).")
+            f"first with tinygrad_edu.to_categorical(labels, {classes}).")
 
 
 def _align(y_true: Tensor, y_pred: Tensor, who: str) -> tuple[Tensor, Tensor]:
