@@ -275,6 +275,22 @@ def test_gradients_are_never_written_into(name, clipping):
     assert shared.tolist() == [-1.0, 0.0, 1.0] and a.grad.tolist() == np.ones((4, 3)).tolist()
 
 
+def test_a_float64_gradient_does_not_turn_float32_state_into_float64():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    opt = optim.Adam([w])
+    w.grad = Tensor([0.5, 0.5], dtype="float64")
+    opt.step()
+    assert w.dtype == opt.m[0].dtype == opt.v[0].dtype == np.float32
+
+
+@pytest.mark.parametrize("name", ALL_NAMES)
+def test_config_round_trip(name):
+    opt = optim.get(name, lr=optim.CosineDecay(0.1, 10), clipnorm=2.0, decay=0.1)
+    again = type(opt).from_config(opt.get_config())
+    assert repr(again) == repr(opt)
+    assert "clipnorm=2.0" in repr(opt) and "CosineDecay" in repr(opt)
+
+
 # ----- the learning rate ----------------------------------------------------------------------
 def test_learning_rate_is_readable_and_settable_under_both_names():
     opt = optim.SGD(lr=0.1, decay=1.0)

@@ -232,9 +232,12 @@ class Optimizer:
                     f"{type(self).__name__}: gradient of shape {grad.data.shape} for parameter "
                     f"{param.name or i} of shape {param.data.shape}"
                 )
+            grad = grad.data
+            if grad.dtype != param.data.dtype:  # keep the state in the parameter's dtype
+                grad = grad.astype(param.data.dtype)
             indices.append(i)
             active.append(param)
-            grads.append(grad.data)
+            grads.append(grad)
         if not grads:
             warnings.warn(f"{type(self).__name__}.step(): no parameter has a gradient (call "
                           "loss.backward() first); nothing was updated", stacklevel=2)
@@ -373,6 +376,8 @@ class Optimizer:
 
     def __repr__(self):
         config = self.get_config()
+        if self._schedule is not None:
+            config["learning_rate"] = self._schedule
         shown = ", ".join(f"{key}={value!r}" for key, value in config.items()
                           if value is not None and key != "name" and (key, value) != ("decay", 0))
         return f"{type(self).__name__}({shown})"
