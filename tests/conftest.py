@@ -1,9 +1,20 @@
-"""Shared test setup: reproducible randomness and fresh layer names for every test."""
+"""Shared test setup: one BLAS thread, reproducible randomness, fresh layer names per test."""
 
 import numpy as np
 import pytest
 
 import tinygrad_edu as tg
+
+
+def pytest_configure(config):
+    # The tests run many small problems. Multi-threaded BLAS gains nothing there, and when its
+    # worker threads compete with PyTorch's (imported by the reference tests) or with other
+    # processes on a small machine they spin and slow everything tenfold.
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return
+    config._tinygrad_edu_thread_limit = threadpool_limits(limits=1)
 
 
 @pytest.fixture(autouse=True)

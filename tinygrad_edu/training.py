@@ -93,13 +93,14 @@ def _check_lengths(who, x, y, sample_weight=None):
                          f"{len(x)} samples")
 
 
-def _build_metrics(compiled, y_true):
+def _build_metrics(model, compiled, y_true, y_pred):
+    """Metric objects; "accuracy" becomes binary/sparse/categorical from loss and shapes."""
     from tinygrad_edu import metrics
 
     loss = compiled.loss[0] if isinstance(compiled.loss, list) else compiled.loss
-    loss_name = getattr(loss, "name", None)
-    compiled.metrics = [metrics.resolve_metric(spec, loss_name, y_true.shape)
+    compiled.metrics = [metrics.resolve_metric(spec, loss, y_true.shape, y_pred.shape)
                         for spec in compiled.metric_specs]
+    model.metrics = compiled.metrics
 
 
 def _loss_value(compiled, y_true, y_pred, sample_weight):
@@ -137,9 +138,9 @@ def _step(model, compiled, x, y, sample_weight, training):
             loss = _loss_value(compiled, y_true, y_pred, sample_weight)
             for penalty in model.regularization_losses():
                 loss = loss + penalty
-    if compiled.metrics is None:
-        _build_metrics(compiled, y)
     prediction = y_pred.data if isinstance(y_pred, Tensor) else y_pred[0].data
+    if compiled.metrics is None:
+        _build_metrics(model, compiled, y, prediction)
     for metric in compiled.metrics:
         metric.update_state(y, prediction, sample_weight=sample_weight)
     return float(loss.data)
@@ -155,8 +156,8 @@ def _batches(count, batch_size, shuffle):
 class _Running:
     """Sample-weighted running mean of the loss, plus the metrics' current results."""
 
-    def __init__(self, compiled, prefix=""):
-        self.compiled, self.prefix = compiled, prefix
+    def __init__(self, compiled):
+        self.compiled = compiled
         self.total, self.count = 0.0, 0
         for metric in compiled.metrics or []:
             metric.reset_state()
@@ -166,9 +167,9 @@ class _Running:
         self.count += count
 
     def logs(self) -> dict:
-        logs = {f"{self.prefix}loss": self.total / max(self.count, 1)}
+        logs = {"loss": self.total / max(self.count, 1)}
         for metric in self.compiled.metrics or []:
-            logs[f"{self.prefix}{metric.name}"] = float(metric.result())
+            logs[metric.name] = float(metric.result())
         return logs
 
 
@@ -189,7 +190,7 @@ def fit(model, x, y, batch_size=32, epochs=1, verbose=1, callbacks=None, validat
     fraction of ``x``/``y`` (taken before shuffling); ``validation_data`` is ``(x, y)`` or
     ``(x, y, sample_weight)``. ``class_weight`` maps class index -> weight of its samples.
     """
-    from tinygrad_edu.callbacks import History
+    from tinygrad_edu.callbacks import CallbackList
     from tinygrad_edu.progress import ProgressDisplay
 
     compiled = _compiled(model, "fit")
@@ -212,82 +213,82 @@ def fit(model, x, y, batch_size=32, epochs=1, verbose=1, callbacks=None, validat
     if len(x) == 0:
         raise ValueError("fit: no training samples (is validation_split too large?)")
     steps = -(-len(x) // batch_size)
-    history = History()
-    callback_list = [history, *(callbacks or [])]
-    params = {"verbose": verbose, "epochs": epochs, "steps": steps}
-    for callback in callback_list:
-        callback.set_model(model)
-        callback.set_params(params)
+    callback_list = CallbackList(callbacks, add_history=True, model=model, verbose=verbose,
+                                 epochs=epochs, steps=steps)
     display = ProgressDisplay(verbose, epochs, steps)
     model.stop_training = False
-    if compiled.metrics is None:
-        _build_metrics(compiled, y)
-    _call(callback_list, "on_train_begin", None)
+    callback_list.on_train_begin()
     logs = {}
     for epoch in range(initial_epoch, epochs):
         model.train()
-        _call(callback_list, "on_epoch_begin", epoch, None)
+        callback_list.on_epoch_begin(epoch)
         display.epoch_begin(epoch)
         running = _Running(compiled)
         for batch, index in enumerate(_batches(len(x), batch_size, shuffle)):
-            _call(callback_list, "on_train_batch_begin", batch, None)
+            callback_list.on_train_batch_begin(batch)
             x_batch, y_batch = x[index], y[index]
             weights = None if sample_weight is None else sample_weight[index]
             running.add(_step(model, compiled, x_batch, y_batch, weights, training=True),
                         len(x_batch))
             logs = running.logs()
             display.batch_end(batch, logs)
-            _call(callback_list, "on_train_batch_end", batch, logs)
+            callback_list.on_train_batch_end(batch, logs)
             if model.stop_training:
                 break
         if validation_data is not None:
             val_weights = validation_data[2] if len(validation_data) > 2 else None
-            logs.update(_evaluate(model, compiled, *validation_data[:2], batch_size,
-                                  val_weights, prefix="val_"))
+            val_logs = _evaluate(model, compiled, *validation_data[:2], batch_size, val_weights,
+                                 callback_list)
+            logs.update({f"val_{key}": value for key, value in val_logs.items()})
         display.epoch_end(logs)
-        _call(callback_list, "on_epoch_end", epoch, dict(logs))
+        callback_list.on_epoch_end(epoch, logs)
         if model.stop_training:
             break
     model.eval()
-    _call(callback_list, "on_train_end", dict(logs))
-    model.history = history
-    return history
+    callback_list.on_train_end(logs)
+    return callback_list.history
 
 
-def _call(callbacks, hook, *args):
-    for callback in callbacks:
-        getattr(callback, hook)(*args)
-
-
-def _evaluate(model, compiled, x, y, batch_size, sample_weight, prefix=""):
+def _evaluate(model, compiled, x, y, batch_size, sample_weight, callback_list=None):
+    """Loss and metrics over (x, y) in inference mode; calls the on_test_* hooks."""
     x, y = _array(x, "evaluate", "x"), _array(y, "evaluate", "y")
     sample_weight = None if sample_weight is None else _array(sample_weight, "evaluate", "w")
     _check_lengths("evaluate", x, y, sample_weight)
-    if compiled.metrics is None:
-        _build_metrics(compiled, y)
     was_training = model.training
     model.eval()
-    running = _Running(compiled, prefix)
+    running = _Running(compiled)
+    if callback_list is not None:
+        callback_list.on_test_begin()
     try:
-        for index in _batches(len(x), batch_size, shuffle=False):
+        for batch, index in enumerate(_batches(len(x), batch_size, shuffle=False)):
+            if callback_list is not None:
+                callback_list.on_test_batch_begin(batch)
             weights = None if sample_weight is None else sample_weight[index]
             running.add(_step(model, compiled, x[index], y[index], weights, training=False),
                         len(x[index]))
+            if callback_list is not None:
+                callback_list.on_test_batch_end(batch, running.logs())
     finally:
         model.train(was_training)
-    return running.logs()
+    logs = running.logs()
+    if callback_list is not None:
+        callback_list.on_test_end(logs)
+    return logs
 
 
-def evaluate(model, x, y, batch_size=32, verbose=1, sample_weight=None, return_dict=False):
+def evaluate(model, x, y, batch_size=32, verbose=1, sample_weight=None, return_dict=False,
+             callbacks=None):
     """Loss and metrics on ``(x, y)`` in inference mode, without recording a graph.
 
     Returns the loss alone when there are no metrics, else ``[loss, metric...]`` (or a dict
     with ``return_dict=True``), as Keras does.
     """
+    from tinygrad_edu.callbacks import CallbackList
     from tinygrad_edu.progress import format_logs
 
     compiled = _compiled(model, "evaluate")
-    logs = _evaluate(model, compiled, x, y, int(batch_size), sample_weight)
+    callback_list = CallbackList(callbacks, model=model, verbose=verbose) if callbacks else None
+    logs = _evaluate(model, compiled, x, y, int(batch_size), sample_weight, callback_list)
     if verbose:
         print(format_logs(logs))
     if return_dict:
@@ -296,18 +297,25 @@ def evaluate(model, x, y, batch_size=32, verbose=1, sample_weight=None, return_d
     return values[0] if len(values) == 1 else values
 
 
-def predict(model, x, batch_size=32, verbose=0):
+def predict(model, x, batch_size=32, verbose=0, callbacks=None):
     """Model outputs for ``x`` as a numpy array: inference mode, no graph recorded."""
+    from tinygrad_edu.callbacks import CallbackList
+
     x = _array(x, "predict", "x")
+    callback_list = CallbackList(callbacks, model=model, verbose=verbose)
     was_training = model.training
     model.eval()
     outputs = []
+    callback_list.on_predict_begin()
     try:
         with no_grad():
-            for index in _batches(len(x), int(batch_size), shuffle=False):
+            for batch, index in enumerate(_batches(len(x), int(batch_size), shuffle=False)):
+                callback_list.on_predict_batch_begin(batch)
                 outputs.append(model(Tensor._wrap(x[index])).data)
+                callback_list.on_predict_batch_end(batch, {"outputs": outputs[-1]})
     finally:
         model.train(was_training)
+    callback_list.on_predict_end()
     if not outputs:
         raise ValueError("predict: x holds no samples")
     return np.concatenate(outputs, axis=0)
@@ -318,8 +326,6 @@ def _on_batch(model, x, y, sample_weight, training, return_dict, who):
     x, y = _array(x, who, "x"), _array(y, who, "y")
     sample_weight = None if sample_weight is None else _array(sample_weight, who, "weights")
     _check_lengths(who, x, y, sample_weight)
-    if compiled.metrics is None:
-        _build_metrics(compiled, y)
     was_training = model.training
     model.train(training)
     running = _Running(compiled)

@@ -26,17 +26,19 @@ class KerasModelAPI:
                             validation_split, validation_data, shuffle, initial_epoch,
                             class_weight, sample_weight)
 
-    def evaluate(self, x, y, batch_size=32, verbose=1, sample_weight=None, return_dict=False):
+    def evaluate(self, x, y, batch_size=32, verbose=1, sample_weight=None, return_dict=False,
+                 callbacks=None):
         """Loss and metrics in inference mode; see :func:`tinygrad_edu.training.evaluate`."""
         from tinygrad_edu import training
 
-        return training.evaluate(self, x, y, batch_size, verbose, sample_weight, return_dict)
+        return training.evaluate(self, x, y, batch_size, verbose, sample_weight, return_dict,
+                                 callbacks)
 
-    def predict(self, x, batch_size=32, verbose=0):
+    def predict(self, x, batch_size=32, verbose=0, callbacks=None):
         """Outputs as a numpy array, in inference mode without a graph."""
         from tinygrad_edu import training
 
-        return training.predict(self, x, batch_size, verbose)
+        return training.predict(self, x, batch_size, verbose, callbacks)
 
     def train_on_batch(self, x, y, sample_weight=None, return_dict=False):
         """One optimizer step on this batch."""
