@@ -19,8 +19,16 @@ The flags. A layer is flagged
   decades behind. Two decades separate the two with a decade to spare on each side;
 * **exploding** when its ratio is above ``EXPLODING_RATIO = 1e2`` (first step or median):
   the mirror image, steps 100 times too large for a learning rate that suits the other
-  layers (e.g. ReLU with N(0, 1) weights multiplies the gradient by about sqrt(fan_in / 2)
-  per layer); and whenever a recorded gradient held inf or NaN.
+  layers; and whenever a recorded gradient held inf or NaN (an overflow, or a loss that
+  diverged).
+
+A subtlety of the kernel gradient ``dL/dW = a^T delta`` (input activations times the
+gradient at the layer's output): in a network of ReLUs or linear layers, weights that are too
+large make the forward activations ``a`` grow layer after layer exactly as fast as ``delta``
+grows on the way back, so the kernel gradients of all layers stay alike while their size
+explodes. Bounded activations (sigmoid, tanh) break that balance, which is why the vanishing
+gradient is a sigmoid story. The ``out grad`` column (the norm of ``delta``) shows the growth
+or decay of the backward signal alone.
 
 Why both the first step and the median: the first step is the network as built (the
 architecture and the initialization, the classic diagnosis); the median is the network as it
