@@ -166,11 +166,10 @@ def test_retain_grad_keeps_intermediate_gradients():
 
 def test_detect_anomaly_names_the_op_and_the_user_line():
     x = Tensor([0.0, 1.0], requires_grad=True)
-    with detect_anomaly():
+    with detect_anomaly(), np.errstate(all="ignore"):
         y = (x.log() * 0).sum()  # log(0) * 0: the classic NaN source
         with pytest.raises(FloatingPointError) as info:
-            with np.errstate(all="ignore"):
-                y.backward()
+            y.backward()
     message = str(info.value)
     assert "Log" in message and "NaN" in message and "test_autograd.py" in message
     assert "x.log() * 0" in message
@@ -242,7 +241,8 @@ def test_training_loop_frees_its_graphs():
     def live_objects():
         gc.collect()
         objects = gc.get_objects()
-        return sum(1 for o in objects if isinstance(o, Tensor)), len(objects)
+        # issubclass on the type: isinstance would probe every lazy module attribute in the heap
+        return sum(1 for o in objects if issubclass(type(o), Tensor)), len(objects)
 
     for _ in range(50):
         step()
