@@ -96,7 +96,7 @@ def test_pictures_are_not_blank(short_tour):
         pixels = image.imread(path)[..., :3]
         assert pixels.shape[0] > 200 and pixels.shape[1] > 400
         assert pixels.std() > 0.05, key
-        colours = np.unique((pixels.reshape(-1, 3) * 255).astype(np.uint8), axis=0)
+        colours = np.unique((pixels[::3, ::3].reshape(-1, 3) * 255).astype(np.uint8), axis=0)
         assert len(colours) > 50, key
 
 
