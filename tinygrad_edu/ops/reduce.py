@@ -63,28 +63,23 @@ class Max(Function):
     """y = max of a over axis.   da = g * [a == y] / (number of maxima): ties share g evenly."""
 
     saves_inputs = True
+    _pick = staticmethod(np.max)
 
     def forward(self, a, axis, keepdims):
         self.axis = axis
-        kept = np.max(a, axis=axis, keepdims=True)
-        winners = a == kept
+        kept = self._pick(a, axis=axis, keepdims=True)
+        winners = (a == kept).astype(a.dtype)
         self.share = winners / np.sum(winners, axis=axis, keepdims=True)
         return kept if keepdims else kept.reshape(_reduced_shape(a.shape, axis))
 
     def backward(self, g):
-        share = Tensor._wrap(self.share.astype(g.data.dtype, copy=False))
-        return _spread(g, self.inputs[0].shape, self.axis) * share
+        return _spread(g, self.inputs[0].shape, self.axis) * Tensor._wrap(self.share)
 
 
 class Min(Max):
     """y = min of a over axis.   da = g * [a == y] / (number of minima)."""
 
-    def forward(self, a, axis, keepdims):
-        self.axis = axis
-        kept = np.min(a, axis=axis, keepdims=True)
-        winners = a == kept
-        self.share = winners / np.sum(winners, axis=axis, keepdims=True)
-        return kept if keepdims else kept.reshape(_reduced_shape(a.shape, axis))
+    _pick = staticmethod(np.min)
 
 
 def _reduced_count(shape: tuple, axis) -> int:

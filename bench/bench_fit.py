@@ -1,0 +1,112 @@
+"""One training epoch of the course's Fashion-MNIST model: ``fit`` vs an explicit loop vs PyTorch.
+
+Run:  python bench/bench_fit.py [--samples N] [--rounds R]
+
+The model: Flatten -> Dense(256, elu, he_normal) -> BatchNormalization(0.9) ->
+Dense(128, selu, lecun_normal) x 2 -> Dense(10, softmax); Nadam, categorical cross-entropy,
+batch 32, shuffled. ``fit`` also tracks accuracy and the running loss; the explicit loop is
+what a user writes by hand (DataLoader, zero_grad, backward, step). The ratio fit/loop is
+the price of the Keras-style conveniences.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from common import print_table  # noqa: E402
+
+import tinygrad_edu as tg  # noqa: E402
+from tinygrad_edu import nn  # noqa: E402
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+
+def course_model():
+    return nn.Sequential([
+        nn.Flatten(input_shape=(28, 28)),
+        nn.Dense(256, activation="elu", kernel_initializer="he_normal"),
+        nn.BatchNormalization(momentum=0.9),
+        nn.Dense(128, activation="selu", kernel_initializer="lecun_normal"),
+        nn.Dense(128, activation="selu", kernel_initializer="lecun_normal"),
+        nn.Dense(10, activation="softmax"),
+    ])
+
+
+def epoch_with_fit(x, y_onehot):
+    model = course_model()
+    model.compile(loss="categorical_crossentropy", optimizer="nadam", metrics=["accuracy"])
+    start = time.perf_counter()
+    model.fit(x, y_onehot, batch_size=32, epochs=1, verbose=0)
+    return time.perf_counter() - start
+
+
+def epoch_with_loop(x, y_onehot):
+    model = course_model()
+    model.build((None, 28, 28))
+    optimizer = tg.optim.Nadam(model.parameters())
+    loss_fn = tg.losses.CategoricalCrossentropy()
+    loader = tg.DataLoader(x, y_onehot, batch_size=32, shuffle=True)
+    model.train()
+    start = time.perf_counter()
+    for x_batch, y_batch in loader:
+        loss = loss_fn(tg.Tensor(y_batch), model(tg.Tensor(x_batch)))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return time.perf_counter() - start
+
+
+def epoch_with_torch(x, y_onehot):
+    model = torch.nn.Sequential(
+        torch.nn.Flatten(), torch.nn.Linear(784, 256), torch.nn.ELU(),
+        torch.nn.BatchNorm1d(256, momentum=0.1, eps=1e-3), torch.nn.Linear(256, 128),
+        torch.nn.SELU(), torch.nn.Linear(128, 128), torch.nn.SELU(), torch.nn.Linear(128, 10))
+    optimizer = torch.optim.NAdam(model.parameters(), lr=1e-3, eps=1e-7)
+    labels = torch.from_numpy(y_onehot.argmax(axis=1))
+    inputs = torch.from_numpy(x)
+    model.train()
+    start = time.perf_counter()
+    for index in torch.randperm(len(inputs)).split(32):
+        loss = torch.nn.functional.cross_entropy(model(inputs[index]), labels[index])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=12_800, help="training samples per epoch")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved repetitions")
+    args = parser.parse_args()
+    (x_train, y_train), _ = tg.load_fashion_mnist()
+    x = (x_train[: args.samples] / np.float32(255)).astype(np.float32)
+    y = tg.to_categorical(y_train[: args.samples], 10)
+    variants = {"fit": epoch_with_fit, "explicit loop": epoch_with_loop}
+    if torch is not None:
+        variants["torch"] = epoch_with_torch
+    seconds = {name: [] for name in variants}
+    for _ in range(args.rounds):
+        for name, run in variants.items():
+            seconds[name].append(run(x, y))
+    steps = -(-len(x) // 32)
+    median = {name: statistics.median(values) for name, values in seconds.items()}
+    rows = [[name, f"{median[name]:.2f}", f"{median[name] / steps * 1e3:.2f}",
+             f"{median[name] / median['explicit loop']:.3f}"] for name in variants]
+    print_table(f"one epoch, {len(x)} samples, batch 32 ({steps} steps), median of "
+                f"{args.rounds}", ["variant", "s/epoch", "ms/step", "vs loop"], rows)
+
+
+if __name__ == "__main__":
+    main()
