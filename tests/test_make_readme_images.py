@@ -1,0 +1,30 @@
+"""The README's pictures: the small step graph and the command that writes both files."""
+
+import xml.etree.ElementTree as ElementTree
+
+import pytest
+
+pytest.importorskip("matplotlib")
+pytest.importorskip("graphviz")
+
+from viz import make_readme_images as readme  # noqa: E402
+from viz import tour as tour_module  # noqa: E402
+
+
+def test_small_step_graph_groups_ops_by_layer_with_gradients():
+    source = readme.small_step_graph().source
+    for label in ('label="model"', 'label="hidden"', 'label="output"'):
+        assert label in source
+    for text in ("MatMul", "Tanh", "Sigmoid", "hidden.kernel", "output.bias", "grad", "loss",
+                 "legend"):
+        assert text in source, text
+
+
+def test_command_writes_the_svg_and_the_png(tmp_path, monkeypatch, capsys):
+    real_tour = tour_module.tour
+    monkeypatch.setattr(tour_module, "tour", lambda **kwargs: real_tour(epochs=2, **kwargs))
+    assert readme.main(["--out", str(tmp_path)]) == 0
+    svg, png = tmp_path / "computation_graph.svg", tmp_path / "gradient_bars.png"
+    assert ElementTree.parse(svg).getroot().tag == "{http://www.w3.org/2000/svg}svg"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+    assert f"wrote {svg}" in capsys.readouterr().out
