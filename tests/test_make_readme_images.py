@@ -13,7 +13,7 @@ from viz import tour as tour_module  # noqa: E402
 
 def test_small_step_graph_groups_ops_by_layer_with_gradients():
     source = readme.small_step_graph().source
-    for label in ('label="model"', 'label="hidden"', 'label="output"'):
+    for label in ("label=model", "label=hidden", "label=output"):
         assert label in source
     for text in ("MatMul", "Tanh", "Sigmoid", "hidden.kernel", "output.bias", "grad", "loss",
                  "legend"):
