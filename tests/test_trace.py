@@ -201,8 +201,11 @@ def test_report_flags_a_vanishing_layer():
 def test_report_flags_exploding_and_non_finite_layers():
     report = _synthetic([1e3, 1.0, 1.0]).report(print_fn=None)
     assert report.exploding == [report.rows[0]["layer"]] and report.vanishing == []
-    report = _synthetic([1.0, np.inf, 1.0]).report(print_fn=None)
-    assert report.exploding == [report.rows[1]["layer"]]
+    for bad in (np.inf, np.nan):
+        tracer = _synthetic([1.0, bad, 1.0])
+        report = tracer.report(print_fn=None)
+        assert report.exploding == [tracer.layer_names[1]], bad
+        assert tracer.non_finite == {tracer.layer_names[1]: 0}
 
 
 def test_report_thresholds_and_healthy_layers():
