@@ -17,13 +17,15 @@ and not the noise of mini-batches). A :class:`GradientTracer` records every step
 on purpose: each weight moves by ``learning_rate * g``, so a layer with a vanishing gradient
 visibly stops learning (Adam would rescale it away; try it).
 
-Why width 8. With N(0, 1) weights, a sigmoid layer of width n scales the backward signal by
-about ``sqrt(0.09 * sqrt(n))`` (saturation shrinks each slope, but n large weights add up), so
-wide sigmoid stacks lose surprisingly little, while narrow ones lose an order of magnitude
-every few layers. At width 8 and depth 8 the first layer's kernel gradient is >= 100 times
-smaller than the last layer's for about 98 of 100 random seeds (median about 500 times), and
-the ReLU + He + BN net stays within 10 times for about 99 of 100; the default seed 0 shows
-both clearly.
+Why width 8. With N(0, 1) weights a sigmoid layer of width n has pre-activations of standard
+deviation about sqrt(n / 2); averaged over them, ``sigmoid'(z)**2`` is about
+``1 / (6 sqrt(2 pi) sqrt(n / 2))``, and the n weights of size 1 add ``n`` back, so each layer
+scales the backward signal by roughly ``sqrt(0.094 sqrt(n))``: 0.52 at n = 8 but 0.87 at
+n = 64. Saturation alone vanishes slowly in wide layers; narrow ones lose an order of magnitude
+every few layers. Measured over 1000 seeds of data and weights, at width 8 and depth 8 the
+first layer's kernel gradient at step 0 is at least 100 times smaller than the output
+layer's in 98% of them (median 580 times), while the ReLU + He + BN net stays within 10 times
+in 99% (median 1.0); the default seed 0 shows 456 and 1.0.
 
 Written to the output folder:
 
@@ -202,7 +204,8 @@ def tour(out="tour-out", seed=0, epochs=150, width=8, depth=8, points_per_class=
     summary = ["Step 0, first layer's kernel gradient against the output layer's:"]
     for key, tracer in result.tracers.items():
         ratio = first_to_last_ratio(tracer)
-        verdict = "vanishing" if ratio >= 100 else "healthy" if ratio <= 10 else "weak"
+        verdict = ("vanishing" if ratio >= 100 else "healthy" if 0.1 <= ratio <= 10 else
+                   "exploding" if ratio <= 0.01 else "between healthy and not")
         summary.append(f"  {MODEL_LABELS[key]:<18} {1 / ratio:9.2e} of it (1/{ratio:.3g}): "
                        f"{verdict}")
     text = "\n\n".join(tables) + "\n\n" + "\n".join(summary)
