@@ -29,7 +29,7 @@ from tinygrad_edu.random import manual_seed
 # The layers above the engine: functional -> nn -> training (each imports only what is below).
 from tinygrad_edu import functional, init, losses, optim, regularizers  # noqa: E402
 from tinygrad_edu import nn  # noqa: E402
-from tinygrad_edu import callbacks, datasets, metrics  # noqa: E402
+from tinygrad_edu import callbacks, datasets, metrics, trace  # noqa: E402
 from tinygrad_edu.datasets import (  # noqa: E402
     DataLoader,
     load_fashion_mnist,
@@ -49,6 +49,6 @@ __all__ = [
     "zeros", "ones", "full", "zeros_like", "ones_like", "arange", "eye", "randn", "rand",
     "manual_seed", "float32", "float64", "int64", *_op_names,
     "functional", "init", "losses", "optim", "regularizers", "nn", "load_model", "save_model",
-    "callbacks", "datasets", "metrics", "DataLoader", "load_fashion_mnist", "load_mnist",
+    "callbacks", "datasets", "metrics", "trace", "DataLoader", "load_fashion_mnist", "load_mnist",
     "to_categorical",
 ]

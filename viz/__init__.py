@@ -31,6 +31,7 @@ _EXPORTS = {
     "plot_activation_histograms": "viz.activations",
     "plot_optimizer_paths": "viz.optimizers",
     "optimizer_paths": "viz.optimizers",
+    "plot_gradient_trace": "viz.gradients",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -19,6 +19,7 @@ from tinygrad_edu.expression import FUNCTIONS, Expression, ExpressionError
 from tinygrad_edu.tensor import Tensor
 from viz.graph import draw_graph, retain_grads
 from viz.graph_render import GraphvizNotFoundError, render_graph
+from viz.tour import add_tour_parser
 
 __all__ = ["add_commands", "add_graph_parser", "run_graph"]
 
@@ -28,6 +29,7 @@ _EXAMPLE = 'tinygrad-edu graph "tanh(x*w + b)" --set x=2.0 --set w=-3.0 --set b=
 def add_commands(subparsers) -> None:
     """Add this module's subcommands to the ``tinygrad-edu`` parser's subparsers."""
     add_graph_parser(subparsers)
+    add_tour_parser(subparsers)
 
 
 def add_graph_parser(subparsers) -> argparse.ArgumentParser:

@@ -1,5 +1,6 @@
 """Regenerate the README's pictures: ``python -m viz.make_readme_images [--out docs/images]``.
 
+* ``neuron.svg``: ``tanh(x*w + b)`` at x=2, w=-3, b=6.88, as ``tinygrad-edu graph`` draws it;
 * ``computation_graph.svg``: one training step of a two-layer network on three samples
   (forward, mean squared error, backward), ops grouped by layer, values and gradients on the
   nodes, colours by gradient magnitude;
@@ -49,7 +50,12 @@ def make_readme_images(out="docs/images") -> list:
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    written = [render_graph(small_step_graph(), out / "computation_graph.svg")]
+    from tinygrad_edu.cli import main as command_line
+
+    neuron = out / "neuron.svg"
+    command_line(["graph", "tanh(x*w + b)", "--set", "x=2.0", "--set", "w=-3.0", "--set",
+                  "b=6.88", "-o", str(neuron)])
+    written = [neuron, render_graph(small_step_graph(), out / "computation_graph.svg")]
     with tempfile.TemporaryDirectory() as scratch:
         result = tour(out=scratch, print_fn=None)
         written.append(Path(shutil.copyfile(result.files["bars"], out / "gradient_bars.png")))
