@@ -43,9 +43,10 @@ class Adadelta(Optimizer):
 
     def update_step(self, i, p, g, lr, t):
         rho, epsilon = self.rho, self.epsilon
-        accumulated_grad = rho * self.accumulated_grad[i] + (1 - rho) * g**2
-        delta = -np.sqrt(self.accumulated_delta[i] + epsilon) / np.sqrt(
-            accumulated_grad + epsilon) * g
-        accumulated_delta = rho * self.accumulated_delta[i] + (1 - rho) * delta**2
-        self.accumulated_grad[i], self.accumulated_delta[i] = accumulated_grad, accumulated_delta
+        accumulated_grad, accumulated_delta = self.accumulated_grad[i], self.accumulated_delta[i]
+        accumulated_grad *= rho
+        accumulated_grad += (1 - rho) * g**2
+        delta = -np.sqrt(accumulated_delta + epsilon) / np.sqrt(accumulated_grad + epsilon) * g
+        accumulated_delta *= rho
+        accumulated_delta += (1 - rho) * delta**2
         p += lr * delta

@@ -45,6 +45,6 @@ class Adagrad(Optimizer):
         return np.full_like(param, self.initial_accumulator_value)
 
     def update_step(self, i, p, g, lr, t):
-        accumulator = self.accumulator[i] + g**2
-        self.accumulator[i] = accumulator
+        accumulator = self.accumulator[i]
+        accumulator += g**2
         p -= lr * g / np.sqrt(accumulator + self.epsilon)

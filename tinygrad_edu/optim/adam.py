@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from tinygrad_edu.optim.optimizer import Optimizer, check_number
+from tinygrad_edu.optim.optimizer import Optimizer, apply_adam_update, check_number
 
 __all__ = ["Adam", "AdamW", "Adamax"]
 
@@ -62,16 +62,17 @@ class Adam(Optimizer):
 
     def update_step(self, i, p, g, lr, t):
         beta_1, beta_2 = self.beta_1, self.beta_2
-        m = beta_1 * self.m[i] + (1 - beta_1) * g
-        v = beta_2 * self.v[i] + (1 - beta_2) * g**2
-        self.m[i], self.v[i] = m, v
+        m, v = self.m[i], self.v[i]
+        m *= beta_1
+        m += (1 - beta_1) * g
+        v *= beta_2
+        v += (1 - beta_2) * g**2
         if self.amsgrad:
-            v_max = np.maximum(self.v_max[i], v)
-            self.v_max[i] = v = v_max
+            v = np.maximum(self.v_max[i], v, out=self.v_max[i])
         m_hat = m / (1 - beta_1**t)
         v_hat = v / (1 - beta_2**t)
         epsilon_hat = self.epsilon / math.sqrt(1 - beta_2**t)
-        p -= lr * m_hat / (np.sqrt(v_hat) + epsilon_hat)
+        apply_adam_update(p, lr, m_hat, v_hat, epsilon_hat)  # p -= lr*m_hat/(sqrt(v_hat)+eps_hat)
 
 
 class AdamW(Adam):
@@ -136,8 +137,10 @@ class Adamax(Optimizer):
 
     def update_step(self, i, p, g, lr, t):
         beta_1 = self.beta_1
-        m = beta_1 * self.m[i] + (1 - beta_1) * g
-        u = np.maximum(self.beta_2 * self.u[i], np.abs(g))
-        self.m[i], self.u[i] = m, u
+        m, u = self.m[i], self.u[i]
+        m *= beta_1
+        m += (1 - beta_1) * g
+        u *= self.beta_2
+        u = np.maximum(u, np.abs(g), out=u)
         m_hat = m / (1 - beta_1**t)
         p -= lr * m_hat / (u + self.epsilon)

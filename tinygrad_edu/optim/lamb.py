@@ -48,9 +48,11 @@ class Lamb(Optimizer):
 
     def update_step(self, i, p, g, lr, t):
         beta_1, beta_2 = self.beta_1, self.beta_2
-        m = beta_1 * self.m[i] + (1 - beta_1) * g
-        v = beta_2 * self.v[i] + (1 - beta_2) * g**2
-        self.m[i], self.v[i] = m, v
+        m, v = self.m[i], self.v[i]
+        m *= beta_1
+        m += (1 - beta_1) * g
+        v *= beta_2
+        v += (1 - beta_2) * g**2
         m_hat = m / (1 - beta_1**t)
         v_hat = v / (1 - beta_2**t)
         update = m_hat / (np.sqrt(v_hat) + self.epsilon)

@@ -43,4 +43,5 @@ class Lion(Optimizer):
         m = self.m[i]
         c = beta_1 * m + (1 - beta_1) * g
         p -= lr * np.sign(c)
-        self.m[i] = beta_2 * m + (1 - beta_2) * g
+        m *= beta_2
+        m += (1 - beta_2) * g

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from tinygrad_edu.optim.optimizer import Optimizer, check_number
+from tinygrad_edu.optim.optimizer import Optimizer, apply_adam_update, check_number
 
 __all__ = ["Nadam"]
 
@@ -62,9 +60,11 @@ class Nadam(Optimizer):
     def update_step(self, i, p, g, lr, t):
         beta_1, beta_2 = self.beta_1, self.beta_2
         u_t, u_next, u_product = self.u_t, self.u_next, self.u_product
-        m = beta_1 * self.m[i] + (1 - beta_1) * g
-        v = beta_2 * self.v[i] + (1 - beta_2) * g**2
-        self.m[i], self.v[i] = m, v
+        m, v = self.m[i], self.v[i]
+        m *= beta_1
+        m += (1 - beta_1) * g
+        v *= beta_2
+        v += (1 - beta_2) * g**2
         m_hat = u_next * m / (1 - u_product * u_next) + (1 - u_t) * g / (1 - u_product)
         v_hat = v / (1 - beta_2**t)
-        p -= lr * m_hat / (np.sqrt(v_hat) + self.epsilon)
+        apply_adam_update(p, lr, m_hat, v_hat, self.epsilon)  # p -= lr*m_hat/(sqrt(v_hat)+eps)

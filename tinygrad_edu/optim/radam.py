@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from tinygrad_edu.optim.adam import _check_betas
-from tinygrad_edu.optim.optimizer import Optimizer, check_number
+from tinygrad_edu.optim.optimizer import Optimizer, apply_adam_update, check_number
 
 __all__ = ["RAdam"]
 
@@ -54,9 +52,11 @@ class RAdam(Optimizer):
 
     def update_step(self, i, p, g, lr, t):
         beta_1, beta_2 = self.beta_1, self.beta_2
-        m = beta_1 * self.m[i] + (1 - beta_1) * g
-        v = beta_2 * self.v[i] + (1 - beta_2) * g**2
-        self.m[i], self.v[i] = m, v
+        m, v = self.m[i], self.v[i]
+        m *= beta_1
+        m += (1 - beta_1) * g
+        v *= beta_2
+        v += (1 - beta_2) * g**2
         m_hat = m / (1 - beta_1**t)
         rho_inf = 2 / (1 - beta_2) - 1
         rho_t = rho_inf - 2 * t * beta_2**t / (1 - beta_2**t)
@@ -67,4 +67,4 @@ class RAdam(Optimizer):
         epsilon_hat = self.epsilon / math.sqrt(1 - beta_2**t)
         r_t = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf
                         / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
-        p -= lr * r_t * m_hat / (np.sqrt(v_hat) + epsilon_hat)
+        apply_adam_update(p, lr * r_t, m_hat, v_hat, epsilon_hat)  # p -= lr*r_t*m_hat/(...)

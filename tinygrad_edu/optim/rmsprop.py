@@ -52,18 +52,21 @@ class RMSprop(Optimizer):
 
     def update_step(self, i, p, g, lr, t):
         rho = self.rho
-        v = rho * self.v[i] + (1 - rho) * g**2
-        self.v[i] = v
+        v = self.v[i]
+        v *= rho
+        v += (1 - rho) * g**2
         if self.centered:
-            g_avg = rho * self.g_avg[i] + (1 - rho) * g
-            self.g_avg[i] = g_avg
+            g_avg = self.g_avg[i]
+            g_avg *= rho
+            g_avg += (1 - rho) * g
             denominator = v - g_avg**2 + self.epsilon
         else:
             denominator = v + self.epsilon
         increment = lr * g / np.sqrt(denominator)
         if self.momentum > 0:
-            velocity = self.momentum * self.velocity[i] + increment
-            self.velocity[i] = velocity
+            velocity = self.velocity[i]
+            velocity *= self.momentum
+            velocity += increment
             p -= velocity
         else:
             p -= increment

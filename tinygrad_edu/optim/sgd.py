@@ -55,8 +55,9 @@ class SGD(Optimizer):
             p -= lr * g
             return
         momentum = self.momentum
-        velocity = momentum * self.velocity[i] - lr * g
-        self.velocity[i] = velocity
+        velocity = self.velocity[i]
+        velocity *= momentum
+        velocity -= lr * g
         if self.nesterov:
             p += momentum * velocity - lr * g
         else:
