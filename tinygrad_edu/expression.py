@@ -25,12 +25,12 @@ that says what was found, where, and what is allowed.
 from __future__ import annotations
 
 import ast
-import difflib
 from collections.abc import Mapping
 
 import numpy as np
 
 from tinygrad_edu import ops
+from tinygrad_edu.lookup import did_you_mean
 from tinygrad_edu.tensor import Tensor
 
 __all__ = ["Expression", "ExpressionError", "evaluate_expression", "FUNCTIONS"]
@@ -118,8 +118,7 @@ def _allowed_text(variables) -> str:
 
 
 def _suggest(word: str, choices) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1)
-    return f" Did you mean '{close[0]}'?" if close else ""
+    return did_you_mean(word, choices)
 
 
 class Expression:

@@ -39,11 +39,11 @@ Glorot, and stores the kernel transposed as ``(out, in)``.
 
 from __future__ import annotations
 
-import difflib
 import math
 
 import numpy as np
 
+from tinygrad_edu.lookup import unknown_name
 from tinygrad_edu.random import make_generator
 
 __all__ = [
@@ -345,10 +345,7 @@ def get(identifier):
     if isinstance(identifier, str):
         cls = _by_name.get(identifier) or _by_class.get(identifier)
         if cls is None:
-            close = difflib.get_close_matches(identifier, list(_by_name), n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise ValueError(f"Unknown initializer {identifier!r}.{hint} "
-                             f"Valid names: {', '.join(sorted(_by_name))}")
+            raise unknown_name("initializer", identifier, sorted(_by_name))
         return cls()
     if isinstance(identifier, Initializer) or callable(identifier):
         return identifier

@@ -23,7 +23,7 @@ or as objects (``kernel_regularizer=L2(1e-4)``); a layer's penalties are collect
 
 from __future__ import annotations
 
-import difflib
+from tinygrad_edu.lookup import unknown_name
 
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "l1", "l2", "l1_l2", "get", "serialize"]
 
@@ -127,10 +127,7 @@ def get(identifier):
     if isinstance(identifier, str):
         factory = _by_name.get(identifier.lower()) or _by_class.get(identifier)
         if factory is None:
-            close = difflib.get_close_matches(identifier, list(_by_name), n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise ValueError(f"Unknown regularizer {identifier!r}.{hint} "
-                             f"Valid names: {', '.join(_by_name)}")
+            raise unknown_name("regularizer", identifier, _by_name)
         return factory()
     if callable(identifier):
         return identifier

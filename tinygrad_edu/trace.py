@@ -27,13 +27,13 @@ experiment: histograms of activations per layer).
 
 from __future__ import annotations
 
-import difflib
 import numbers
 
 import numpy as np
 
 from tinygrad_edu.autograd import no_grad
 from tinygrad_edu.callbacks import Callback
+from tinygrad_edu.lookup import did_you_mean
 from tinygrad_edu.tensor import Tensor
 from tinygrad_edu.trace_report import EXPLODING_RATIO, VANISHING_RATIO, GradientReport
 
@@ -71,8 +71,8 @@ def _select_layers(model, layers, who):
 
 
 def _suggest(name, valid) -> str:
-    close = difflib.get_close_matches(str(name), list(valid), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    hint = did_you_mean(name, valid)
+    return f" ({hint.strip()})" if hint else ""
 
 
 def _finite_ratio(numerator, denominator) -> float:

@@ -10,12 +10,12 @@ Their backward rules are Tensor ops, so they are twice differentiable too.
 
 from __future__ import annotations
 
-import difflib
 import math
 
 import numpy as np
 
 from tinygrad_edu.autograd import Function
+from tinygrad_edu.lookup import unknown_name
 from tinygrad_edu.ops.elementwise import where
 from tinygrad_edu.ops.reduce import normalize_axis
 from tinygrad_edu.tensor import Tensor, as_tensor
@@ -334,11 +334,7 @@ def get_activation(activation):
     key = activation.strip().lower()
     if key in ACTIVATIONS:
         return ACTIVATIONS[key]
-    close = difflib.get_close_matches(key, ACTIVATIONS, n=1)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
-    raise ValueError(
-        f"Unknown activation {activation!r}.{hint} Valid names: {', '.join(sorted(ACTIVATIONS))}"
-    )
+    raise unknown_name("activation", activation, sorted(ACTIVATIONS))
 
 
 def activation_name(fn) -> str | None:

@@ -7,10 +7,9 @@ arguments in Keras's order (``BinaryCrossentropy(True)`` means ``from_logits=Tru
 
 from __future__ import annotations
 
-import difflib
-
 import numpy as np
 
+from tinygrad_edu.lookup import did_you_mean
 from tinygrad_edu.losses.functions import (
     binary_crossentropy,
     categorical_crossentropy,
@@ -52,9 +51,8 @@ class Loss:
         if reduction is None:
             reduction = "none"
         if reduction not in REDUCTIONS:
-            close = difflib.get_close_matches(str(reduction), REDUCTIONS, n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise ValueError(f"{type(self).__name__}: unknown reduction {reduction!r}.{hint} "
+            raise ValueError(f"{type(self).__name__}: unknown reduction {reduction!r}."
+                             f"{did_you_mean(reduction, REDUCTIONS)} "
                              f"Valid: {', '.join(REDUCTIONS)}")
         self.name = name or _snake_name(type(self).__name__)
         self.reduction = reduction
@@ -270,6 +268,5 @@ def get_loss(identifier) -> Loss:
         if key in (cls.__name__.lower(), _CLASS_TO_FUNCTION[cls.__name__]):
             return cls()
     valid = sorted(set(_FUNCTIONS) | set(ALIASES))
-    close = difflib.get_close_matches(key, valid + list(_CLASSES), n=1)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
-    raise ValueError(f"Unknown loss {identifier!r}.{hint} Valid names: {', '.join(valid)}")
+    raise ValueError(f"Unknown loss {identifier!r}.{did_you_mean(key, valid + list(_CLASSES))} "
+                     f"Valid names: {', '.join(valid)}")

@@ -19,8 +19,7 @@ the metric's name, hence the key in the training logs (``"acc"`` logs ``acc`` an
 
 from __future__ import annotations
 
-import difflib
-
+from tinygrad_edu.lookup import did_you_mean
 from tinygrad_edu.metrics.accuracy import (
     BinaryAccuracy,
     CategoricalAccuracy,
@@ -79,9 +78,8 @@ _CATEGORICAL_LOSSES = {"categorical_crossentropy", "cce", "categorical_focal_cro
 
 def _unknown(name: str) -> ValueError:
     valid = sorted({*_REGISTRY, *ACCURACY_NAMES})
-    close = difflib.get_close_matches(name.lower(), valid, n=3, cutoff=0.5)
-    hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-    return ValueError(f"Unknown metric {name!r}.{hint} Valid names: {', '.join(valid)}")
+    return ValueError(f"Unknown metric {name!r}.{did_you_mean(name.lower(), valid, 3, 0.5)} "
+                      f"Valid names: {', '.join(valid)}")
 
 
 def get(identifier) -> Metric:
