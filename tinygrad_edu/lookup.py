@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import difflib
 
-__all__ = ["did_you_mean", "unknown_name"]
+__all__ = ["closest", "did_you_mean", "unknown_name"]
+
+
+def closest(name, valid, count: int = 1, cutoff: float = 0.6) -> list:
+    """The valid names most similar to ``name`` (at most ``count``; maybe none)."""
+    return difflib.get_close_matches(str(name), list(valid), n=count, cutoff=cutoff)
 
 
 def did_you_mean(name, valid, count: int = 1, cutoff: float = 0.6) -> str:
@@ -18,7 +23,7 @@ def did_you_mean(name, valid, count: int = 1, cutoff: float = 0.6) -> str:
     >>> did_you_mean("rleu", ["relu", "tanh"])
     " Did you mean 'relu'?"
     """
-    close = difflib.get_close_matches(str(name), list(valid), n=count, cutoff=cutoff)
+    close = closest(name, valid, count, cutoff)
     return f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
 
 

@@ -33,7 +33,7 @@ import numpy as np
 
 from tinygrad_edu.autograd import no_grad
 from tinygrad_edu.callbacks import Callback
-from tinygrad_edu.lookup import did_you_mean
+from tinygrad_edu.lookup import closest
 from tinygrad_edu.tensor import Tensor
 from tinygrad_edu.trace_report import EXPLODING_RATIO, VANISHING_RATIO, GradientReport
 
@@ -71,8 +71,8 @@ def _select_layers(model, layers, who):
 
 
 def _suggest(name, valid) -> str:
-    hint = did_you_mean(name, valid)
-    return f" ({hint.strip()})" if hint else ""
+    close = closest(name, valid)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _finite_ratio(numerator, denominator) -> float:
