@@ -65,6 +65,18 @@ class MLP:
         return [t.grad.data for t in (w1, b1, w2, b2)]
 
 
+class OddShapes:
+    """A 4-D kernel (NHWC convolution), a 0-d scalar and a 3-D tensor: f = 0.5 ||p - target||**2."""
+
+    def __init__(self, seed=3):
+        rng = np.random.default_rng(seed)
+        self.initial = [rng.normal(size=(2, 3, 4, 5)), np.array(1.5), rng.normal(size=(3, 4, 2))]
+        self.targets = [rng.normal(size=v.shape) for v in self.initial]
+
+    def grads(self, values):
+        return [value - target for value, target in zip(values, self.targets)]
+
+
 class Both:
     """The quadratic's and the MLP's parameters in one optimizer: one Keras call per step."""
 
@@ -201,6 +213,12 @@ def test_options_match_keras(option, name):
     else:
         kwargs = {"learning_rate": 0.05, **COMMON_OPTIONS[option]}
     run_both(name, kwargs)
+
+
+@pytest.mark.parametrize("name", [n for n in optim.OPTIMIZERS if n != "radam"])
+def test_conv_kernels_and_scalars_match_keras(name):
+    # Adafactor factors the last two axes; 0-d weights give numpy scalars, not arrays
+    run_both(name, next(kwargs for n, kwargs in CONFIGS if n == name), OddShapes(), steps=20)
 
 
 def _with_option(name, option):

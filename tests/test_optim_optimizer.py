@@ -260,6 +260,18 @@ def test_float32_stays_float32(name):
             assert array is None or array.dtype == np.float32, (name, slot)
 
 
+@pytest.mark.parametrize("name", ALL_NAMES)
+def test_scalars_and_conv_kernels(name):
+    params = [Tensor(1.5, requires_grad=True), Tensor(np.ones((2, 3, 4, 5)), requires_grad=True)]
+    opt = optim.get(name, weight_decay=0.01, clipnorm=1.0).bind(params)
+    for seed in range(3):
+        set_grads(params, seed)
+        opt.step()
+    assert params[0].shape == () and params[0].dtype == np.float32
+    assert params[1].dtype == np.float32 and np.isfinite(params[1].data).all()
+    assert params[0].item() != 1.5
+
+
 @pytest.mark.parametrize("clipping", [{}, {"clipnorm": 0.1}, {"clipvalue": 0.1},
                                       {"global_clipnorm": 0.1}])
 @pytest.mark.parametrize("name", ALL_NAMES)

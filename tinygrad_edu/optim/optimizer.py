@@ -61,6 +61,9 @@ def apply_adam_update(p, lr, m_hat, v_hat, epsilon) -> None:
     does not need afterwards, so they are overwritten) instead of in new ones: with numpy,
     fewer new large arrays per step makes this line two to three times faster on big weights.
     """
+    if not isinstance(m_hat, np.ndarray):  # a 0-d parameter gives numpy scalars
+        p -= lr * m_hat / (np.sqrt(v_hat) + epsilon)
+        return
     denominator = np.sqrt(v_hat, out=v_hat)
     denominator += epsilon
     m_hat /= denominator
