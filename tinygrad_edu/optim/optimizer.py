@@ -39,7 +39,7 @@ import numpy as np
 from tinygrad_edu.optim import clipping, schedules
 from tinygrad_edu.tensor import Tensor
 
-__all__ = ["Optimizer", "check_number", "apply_adam_update"]
+__all__ = ["Optimizer", "check_number"]
 
 
 def check_number(owner, name, value, low=0.0, high=math.inf, low_open=False, high_open=False):
@@ -52,23 +52,6 @@ def check_number(owner, name, value, low=0.0, high=math.inf, low_open=False, hig
         interval = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
         raise ValueError(f"{owner}: {name} must be in {interval}, got {value!r}")
     return value
-
-
-def apply_adam_update(p, lr, m_hat, v_hat, epsilon) -> None:
-    """``p -= lr * m_hat / (sqrt(v_hat) + epsilon)``: the last line of the Adam family.
-
-    It is computed inside the arrays ``m_hat`` and ``v_hat`` (fresh arrays that the caller
-    does not need afterwards, so they are overwritten) instead of in new ones: with numpy,
-    fewer new large arrays per step makes this line two to three times faster on big weights.
-    """
-    if not isinstance(m_hat, np.ndarray):  # a 0-d parameter gives numpy scalars
-        p -= lr * m_hat / (np.sqrt(v_hat) + epsilon)
-        return
-    denominator = np.sqrt(v_hat, out=v_hat)
-    denominator += epsilon
-    m_hat /= denominator
-    m_hat *= lr
-    p -= m_hat
 
 
 class Optimizer:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
-from tinygrad_edu.optim.adam import _check_betas
-from tinygrad_edu.optim.optimizer import Optimizer, apply_adam_update, check_number
+from tinygrad_edu.optim.adam import _check_betas, apply_adam_update
+from tinygrad_edu.optim.optimizer import Optimizer, check_number
 
 __all__ = ["RAdam"]
 
