@@ -1,0 +1,167 @@
+# %% [markdown]
+# # 04 - Activation functions and softmax outputs
+#
+# **What the course says.** Without a nonlinearity between them, stacked layers collapse
+# into one linear map. The classic choices are the **sigmoid** and **tanh**, whose slopes
+# are at most 0.25 and 1 and vanish for large inputs (saturation); **ReLU** passes gradients
+# unchanged for positive inputs but can "die" (slope 0 for negative inputs); **LeakyReLU**,
+# **ELU** and **SELU** keep a slope for negative inputs (SELU's constants make a deep stack
+# *self-normalizing*); **Swish** (`x * sigmoid(x)`, also called SiLU) is smooth and
+# non-monotonic. For classification the output layer uses **softmax**, which turns scores
+# into probabilities.
+#
+# **What to look for.**
+# * each function and its derivative (computed by autograd, not by hand);
+# * SELU keeping mean 0 and standard deviation 1 through 20 layers;
+# * softmax: probabilities, and why subtracting the maximum changes nothing;
+# * the same network trained with each activation.
+
+# %%
+# %matplotlib inline
+import os
+
+import numpy as np
+
+import tinygrad_edu as tg
+import viz
+from tinygrad_edu import nn, optim
+from tinygrad_edu.datasets import FASHION_MNIST_CLASS_NAMES, load_fashion_mnist
+from tinygrad_edu.functional import get_activation, softmax
+
+QUICK = os.environ.get("TINYGRAD_EDU_QUICK", "") not in ("", "0")  # tiny sizes for tests
+tg.manual_seed(0)
+NAMES = ["sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "swish", "gelu"]
+
+# %% [markdown]
+# ## 1. The functions and their slopes
+#
+# Solid: `f(x)`. Dashed: `f'(x)`, obtained by backpropagating ones through `f`.
+
+# %%
+viz.plot_activation_functions(NAMES, columns=4)
+
+# %% [markdown]
+# The numbers behind the picture: the largest slope, the slope at 0, and the slope far on
+# the negative side (`x = -5`), where a saturated or "dead" unit passes (almost) nothing back.
+
+# %%
+x = tg.Tensor(np.linspace(-5, 5, 1001, dtype=np.float32), requires_grad=True)
+slope_table = {}
+print(f"{'activation':12s} {'max slope':>10s} {'slope at 0':>11s} {'slope at -5':>12s}")
+for name in NAMES:
+    (slope,) = tg.grad(get_activation(name)(x).sum(), x)
+    slope = slope.numpy()
+    slope_table[name] = (slope.max(), slope[500], slope[0])
+    print(f"{name:12s} {slope.max():10.3f} {slope[500]:11.3f} {slope[0]:12.4f}")
+
+# %% [markdown]
+# ## 2. SELU is self-normalizing
+#
+# 20 Dense layers of 100 units, LeCun-normal weights (variance 1 / fan_in), standard normal
+# inputs. With SELU the outputs keep mean about 0 and standard deviation about 1 all the way
+# through; with ReLU and the same weights the variance halves at every layer (ReLU drops
+# the negative half), with tanh it shrinks more slowly.
+
+# %%
+inputs = np.random.default_rng(0).standard_normal((1000, 100)).astype(np.float32)
+depth_stats = {}
+for name in ("selu", "relu", "tanh"):
+    stack = nn.Sequential([nn.Dense(100, activation=name, kernel_initializer="lecun_normal",
+                                    input_dim=100) for _ in range(20)])
+    outputs = tg.trace.record_activations(stack, inputs)
+    depth_stats[name] = [(a.mean(), a.std()) for a in outputs.values()]
+    means_stds = ", ".join(f"{m:+.2f}/{s:.2f}" for m, s in depth_stats[name][4::5])
+    print(f"{name}: mean/std after layers 5, 10, 15, 20: {means_stds}")
+
+# %% [markdown]
+# ## 3. Softmax outputs
+#
+# `softmax(z)_k = exp(z_k) / sum_j exp(z_j)`: positive, summing to 1, order preserved.
+# Adding a constant to every score changes nothing, which is why implementations subtract
+# the largest score first (no overflow). The course's example: scores `[0.3, 2.9, 4.0]`.
+
+# %%
+scores = np.array([[0.3, 2.9, 4.0]], dtype=np.float32)
+probabilities = softmax(tg.Tensor(scores)).numpy()
+shifted = softmax(tg.Tensor(scores + 100)).numpy()  # np.exp(100.3) alone overflows float32
+print("softmax([0.3, 2.9, 4.0]) =", np.round(probabilities, 4), " sum", probabilities.sum())
+print("scores + 100             =", np.round(shifted, 4))
+
+# %% [markdown]
+# A few "predictions" drawn as bars (orange: the predicted class; green: the true one).
+
+# %%
+some_scores = np.random.default_rng(1).normal(0, 2.0, (4, 10)).astype(np.float32)
+viz.plot_softmax(softmax(tg.Tensor(some_scores)).numpy(), class_names=FASHION_MNIST_CLASS_NAMES,
+                 true_labels=[0, 3, 7, 9], columns=2)
+
+# %% [markdown]
+# ## 4. The same network with each activation
+#
+# Three hidden layers of 100 units on Fashion-MNIST, each activation with the initializer
+# that suits it (Glorot for sigmoid and tanh, He for the ReLU family and Swish, LeCun for
+# SELU), trained with SGD + momentum (learning rate 0.01, momentum 0.9), the same seed for
+# all. Explicit loop this time: one `DataLoader` pass per epoch.
+
+# %%
+(x_train, y_train), (x_test, y_test) = load_fashion_mnist()
+train_count = 2000 if QUICK else 20000
+epochs = 2 if QUICK else 5
+x_train = x_train[:train_count].reshape(-1, 784) / np.float32(255)
+y_train = y_train[:train_count]
+x_test = x_test.reshape(-1, 784) / np.float32(255)
+INITIALIZER = {"sigmoid": "glorot_uniform", "tanh": "glorot_uniform", "selu": "lecun_normal"}
+loss_fn = tg.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+
+def make_mlp(activation):
+    init = INITIALIZER.get(activation, "he_normal")
+    return nn.Sequential([
+        nn.Dense(100, activation=activation, kernel_initializer=init, input_dim=784),
+        nn.Dense(100, activation=activation, kernel_initializer=init),
+        nn.Dense(100, activation=activation, kernel_initializer=init),
+        nn.Dense(10),  # logits; the loss applies softmax itself (from_logits=True)
+    ])
+
+
+curves, test_accuracy = {}, {}
+for activation in NAMES[:-1]:
+    tg.manual_seed(0)
+    model = make_mlp(activation)
+    opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    loader = tg.DataLoader(x_train, y_train, batch_size=32, seed=0)
+    epoch_losses = []
+    for _ in range(epochs):
+        total = 0.0
+        for x_batch, y_batch in loader:
+            loss = loss_fn(y_batch, model(tg.Tensor(x_batch)))
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total += loss.item() * len(x_batch)
+        epoch_losses.append(total / len(x_train))
+    with tg.no_grad():
+        predicted = model.eval()(tg.Tensor(x_test)).numpy().argmax(axis=1)
+    curves[activation] = {"loss": epoch_losses}
+    test_accuracy[activation] = float((predicted == y_test).mean())
+    print(f"{activation:10s} final training loss {epoch_losses[-1]:.4f}, "
+          f"test accuracy {test_accuracy[activation]:.4f}")
+
+# %%
+viz.plot_history(curves, metrics=["loss"], title="training loss per epoch")
+
+# %% [markdown]
+# ## Checks
+
+# %%
+assert abs(slope_table["sigmoid"][0] - 0.25) < 1e-3 and abs(slope_table["tanh"][0] - 1) < 1e-3
+assert slope_table["relu"][2] == 0 and slope_table["relu"][0] == 1
+assert slope_table["leaky_relu"][2] > 0 and slope_table["elu"][2] > 0
+assert 0.7 < depth_stats["selu"][-1][1] < 1.3 and abs(depth_stats["selu"][-1][0]) < 0.3
+assert depth_stats["relu"][-1][1] < 0.01
+assert abs(probabilities.sum() - 1) < 1e-5 and np.allclose(probabilities, shifted, atol=1e-4)
+assert np.allclose(probabilities, [[0.0182, 0.2452, 0.7366]], atol=1e-4)
+# every activation but the sigmoid learns within the first epochs (chance: 0.1)
+assert min(acc for name, acc in test_accuracy.items() if name != "sigmoid") > 0.3
+assert test_accuracy["relu"] > test_accuracy["sigmoid"]
+print("checks passed")
