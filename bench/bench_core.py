@@ -116,8 +116,8 @@ def numpy_nadam(params, lr=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
     def update(grads):
         nonlocal t, u_product
         t += 1
-        u_t = beta_1 * (1 - 0.5 * 0.96 ** (0.004 * t))
-        u_next = beta_1 * (1 - 0.5 * 0.96 ** (0.004 * (t + 1)))
+        u_t = beta_1 * (1 - 0.5 * 0.96**t)  # Keras 3's momentum schedule
+        u_next = beta_1 * (1 - 0.5 * 0.96 ** (t + 1))
         u_product *= u_t
         for p, g, m_i, v_i in zip(params, grads, m, v):
             m_i *= beta_1

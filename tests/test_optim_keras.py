@@ -233,7 +233,6 @@ def test_weight_decay_before_rules_that_read_the_weights(name):
     run_both(name, _with_option(name, "weight_decay"))
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("option", list(COMMON_OPTIONS))
 @pytest.mark.parametrize("name", [n for n in optim.OPTIMIZERS if n != "radam"])
 def test_every_optimizer_with_each_option_matches_keras(name, option):
