@@ -121,7 +121,7 @@ for (activation, label), outputs in layer_outputs.items():
 # %%
 (x_train, y_train), _ = load_fashion_mnist()
 x_train = x_train.reshape(-1, 784) / np.float32(255)
-iterations = 150 if QUICK else 2000
+iterations = 100 if QUICK else 2000
 TRAINING_INITIALIZERS = {"std 0.01": RandomNormal(stddev=0.01), "Xavier": "glorot_normal",
                          "He": "he_normal"}
 loss_fn = tg.losses.SparseCategoricalCrossentropy(from_logits=True)
