@@ -251,12 +251,14 @@ def unbroadcast(grad_tensor, shape: tuple):
     """
     if grad_tensor.shape == shape:
         return grad_tensor
+    from tinygrad_edu.ops.reduce import Sum  # ops sit above the engine
+
     extra = grad_tensor.ndim - len(shape)
     if extra:  # new leading axes: sum them away
-        grad_tensor = grad_tensor.sum(axis=tuple(range(extra)))
+        grad_tensor = Sum.apply(grad_tensor, axis=tuple(range(extra)), keepdims=False)
     stretched = tuple(i for i, size in enumerate(shape) if size == 1 and grad_tensor.shape[i] != 1)
     if stretched:  # axes of size 1 that were repeated: sum, keeping them
-        grad_tensor = grad_tensor.sum(axis=stretched, keepdims=True)
+        grad_tensor = Sum.apply(grad_tensor, axis=stretched, keepdims=True)
     return grad_tensor
 
 

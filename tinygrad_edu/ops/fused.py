@@ -81,15 +81,17 @@ class SparseSoftmaxCrossEntropy(Function):
     def forward(self, logits, labels):
         log_probs = _log_softmax(logits, -1)
         self.probs = np.exp(log_probs)
-        picked = np.take_along_axis(log_probs, labels[..., None], axis=-1)
-        return -picked[..., 0]
+        # rows of (samples, classes) and each row's label: plain fancy indexing is the fast path
+        self.rows = np.arange(labels.size)
+        self.flat_labels = labels.reshape(-1)
+        picked = log_probs.reshape(-1, log_probs.shape[-1])[self.rows, self.flat_labels]
+        return -picked.reshape(labels.shape)
 
     def backward(self, g):
         logits, labels = self.inputs
         if not is_grad_enabled():
-            index = labels.data[..., None]
-            grad = self.probs.copy()
-            np.put_along_axis(grad, index, np.take_along_axis(grad, index, axis=-1) - 1, axis=-1)
+            grad = self.probs.copy()  # probs stays intact for a retained second backward
+            grad.reshape(-1, grad.shape[-1])[self.rows, self.flat_labels] -= 1
             grad *= g.data[..., None]
             return Tensor._wrap(grad), None
         one_hot = Tensor._wrap(np.eye(logits.shape[-1], dtype=logits.data.dtype)[labels.data])

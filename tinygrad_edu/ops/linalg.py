@@ -10,11 +10,17 @@ The engine then sums the gradients over broadcast batch axes (``autograd.unbroad
 from __future__ import annotations
 
 from tinygrad_edu.autograd import Function
+from tinygrad_edu.ops.shape import Transpose
 from tinygrad_edu.tensor import operands
+
+_SWAP_LAST_TWO = {n: (*range(n - 2), n - 1, n - 2) for n in range(2, 8)}
 
 
 def _mT(t):
-    return t.swapaxes(-1, -2)
+    """The matrix transpose of every matrix in a batch: the last two axes swapped."""
+    ndim = t.ndim
+    axes = _SWAP_LAST_TWO.get(ndim) or (*range(ndim - 2), ndim - 1, ndim - 2)
+    return Transpose.apply(t, axes=axes)
 
 
 class MatMul(Function):
