@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import functools
 import gc
+import itertools
 import traceback
 import weakref
+from heapq import heappop, heappush
 
 import numpy as np
 
@@ -156,6 +158,8 @@ class Function:
     differentiable_twice = True
     inputs = None
     _stamp = 0
+    _seq = 0
+    _freed = False
     module_path = None
     created_at = None
     _output_ref = None
@@ -198,6 +202,7 @@ class Function:
             node.inputs = inputs
             node.module_path = state.module_path
             node._stamp = state.version_clock
+            node._seq = next(_sequence)
             out._requires_grad = True
             out._ctx = node
             if cls.keeps_output:
@@ -236,8 +241,10 @@ def _op_error(cls, inputs, params, error):
 
 
 _new = object.__new__
+_sequence = itertools.count()  # creation order of recorded nodes (the engine's priority)
 _make_tensor = None  # set by tensor.py: fast constructor for a graph-free Tensor
 _tensor_class = None  # set by tensor.py
+_sum_op = None  # the Sum op, set by tensor.py once the ops exist (they sit above the engine)
 
 
 def unbroadcast(grad_tensor, shape: tuple):
@@ -251,50 +258,31 @@ def unbroadcast(grad_tensor, shape: tuple):
     """
     if grad_tensor.shape == shape:
         return grad_tensor
-    from tinygrad_edu.ops.reduce import Sum  # ops sit above the engine
-
     extra = grad_tensor.ndim - len(shape)
     if extra:  # new leading axes: sum them away
-        grad_tensor = Sum.apply(grad_tensor, axis=tuple(range(extra)), keepdims=False)
+        grad_tensor = _sum_op.apply(grad_tensor, axis=tuple(range(extra)), keepdims=False)
     stretched = tuple(i for i, size in enumerate(shape) if size == 1 and grad_tensor.shape[i] != 1)
     if stretched:  # axes of size 1 that were repeated: sum, keeping them
-        grad_tensor = Sum.apply(grad_tensor, axis=stretched, keepdims=True)
+        grad_tensor = _sum_op.apply(grad_tensor, axis=stretched, keepdims=True)
     return grad_tensor
 
 
-def _topological_order(roots) -> list:
-    """Tensors reachable from ``roots`` through recorded ops, inputs before outputs.
-
-    Iterative depth-first post-order: no recursion limit, linear in the graph's size.
-    """
-    order = []
-    visited = set()
-    stack = [(root, False) for root in roots]
-    while stack:
-        tensor, expanded = stack.pop()
-        if expanded:
-            order.append(tensor)
-            continue
-        if id(tensor) in visited:
-            continue
-        visited.add(id(tensor))
-        stack.append((tensor, True))
-        node = tensor._ctx
-        if node is not None:
-            if getattr(node, "_freed", False):
-                raise RuntimeError(
-                    f"backward: the graph through {node.name} was already freed by an earlier "
-                    "backward(). Pass retain_graph=True to the first backward() to run it again, "
-                    "or recompute the forward pass."
-                )
-            for parent in node.inputs:
-                if parent.requires_grad and id(parent) not in visited:
-                    stack.append((parent, False))
-    return order
+def _freed_error(node) -> RuntimeError:
+    return RuntimeError(
+        f"backward: the graph through {node.name} was already freed by an earlier backward(). "
+        "Pass retain_graph=True to the first backward() to run it again, or recompute the "
+        "forward pass."
+    )
 
 
 def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capture=None):
     """The engine: propagate ``root_grads`` from ``roots`` to every tensor that needs one.
+
+    Order: ops run their backward in reverse order of creation (each node's ``_seq``).
+    Creation order is a topological order (an op's inputs exist before it), so when an op's
+    turn comes, every op that used its output has already sent its gradient: the gradient is
+    complete. A heap holds the ops that have received a gradient and are waiting; the graph is
+    never walked recursively, so a 100,000-op chain is fine. Leaves come last.
 
     Args:
         roots: output tensors.
@@ -307,11 +295,11 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     Returns:
         dict id -> gradient Tensor for the captured tensors (empty when ``capture`` is None).
     """
-    order = _topological_order(roots)
-    grads: dict[int, object] = {}
+    grads: dict[int, object] = {}  # id(tensor) -> its gradient so far
+    waiting: list = []  # heap of (-node._seq, id(tensor), tensor): the newest op first
+    leaves: list = []
     for root, root_grad in zip(roots, root_grads):
-        previous = grads.get(id(root))
-        grads[id(root)] = root_grad if previous is None else previous + root_grad
+        _receive(root, root_grad, grads, waiting, leaves)
     # A gradient object handed to a leaf's .grad must not be handed to another one too.
     handed_out = {id(g) for g in root_grads}
     captured = {}
@@ -322,26 +310,17 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     collector_was_on = gc.isenabled()
     gc.disable()
     try:
-        for tensor in reversed(order):
-            grad_out = grads.pop(id(tensor), None)
-            if grad_out is None:
-                continue
+        while waiting:
+            _, key, tensor = heappop(waiting)
+            grad_out = grads.pop(key)
             if tensor._hooks:
-                for hook in list(tensor._hooks.values()):
-                    replaced = hook(grad_out)
-                    if replaced is not None:
-                        grad_out = replaced
-            node = tensor._ctx
+                grad_out = _run_hooks(tensor, grad_out)
             if capture is not None:
-                if id(tensor) in capture:
-                    captured[id(tensor)] = grad_out
-            elif node is None or tensor._retains_grad:
-                if node is None and id(grad_out) in handed_out:
-                    grad_out = _make_tensor(grad_out.data.copy())
-                handed_out.add(id(grad_out))
+                if key in capture:
+                    captured[key] = grad_out
+            elif tensor._retains_grad:
                 tensor.grad = grad_out if tensor.grad is None else tensor.grad + grad_out
-            if node is None:
-                continue
+            node = tensor._ctx
             if create_graph and not node.differentiable_twice:
                 raise RuntimeError(
                     f"{node.name}: this fused op computes its backward with raw numpy and "
@@ -355,22 +334,58 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
             if state.anomaly:
                 _check_finite(node, input_grads)
             for parent, parent_grad in zip(node.inputs, input_grads):
-                if parent_grad is None or not parent.requires_grad:
+                if parent_grad is None or not parent._requires_grad:
                     continue
-                if parent_grad.shape != parent.shape:
-                    parent_grad = unbroadcast(parent_grad, parent.shape)
-                if parent_grad.data.dtype != parent.data.dtype:
-                    parent_grad = parent_grad.astype(parent.data.dtype)
-                key = id(parent)
-                previous = grads.get(key)
-                grads[key] = parent_grad if previous is None else previous + parent_grad
+                parent_data = parent.data
+                if parent_grad.data.shape != parent_data.shape:
+                    parent_grad = unbroadcast(parent_grad, parent_data.shape)
+                if parent_grad.data.dtype != parent_data.dtype:
+                    parent_grad = parent_grad.astype(parent_data.dtype)
+                _receive(parent, parent_grad, grads, waiting, leaves)
             if not retain_graph:
                 node._release()
+        for leaf in leaves:
+            grad_out = grads.pop(id(leaf))
+            if leaf._hooks:
+                grad_out = _run_hooks(leaf, grad_out)
+            if capture is not None:
+                if id(leaf) in capture:
+                    captured[id(leaf)] = grad_out
+                continue
+            if id(grad_out) in handed_out:
+                grad_out = _make_tensor(grad_out.data.copy())
+            handed_out.add(id(grad_out))
+            leaf.grad = grad_out if leaf.grad is None else leaf.grad + grad_out
     finally:
         state.grad_enabled = saved_mode
         if collector_was_on:
             gc.enable()
     return captured
+
+
+def _receive(tensor, grad_tensor, grads, waiting, leaves) -> None:
+    """Add a gradient contribution; a tensor's first one queues its op (or its leaf)."""
+    key = id(tensor)
+    previous = grads.get(key)
+    if previous is not None:
+        grads[key] = previous + grad_tensor
+        return
+    grads[key] = grad_tensor
+    node = tensor._ctx
+    if node is None:
+        leaves.append(tensor)
+    elif node._freed:
+        raise _freed_error(node)
+    else:
+        heappush(waiting, (-node._seq, key, tensor))
+
+
+def _run_hooks(tensor, grad_out):
+    for hook in list(tensor._hooks.values()):
+        replaced = hook(grad_out)
+        if replaced is not None:
+            grad_out = replaced
+    return grad_out
 
 
 def _check_versions(node) -> None:

@@ -548,3 +548,5 @@ from tinygrad_edu.ops import elementwise as _ew  # noqa: E402
 from tinygrad_edu.ops import linalg as _linalg  # noqa: E402
 from tinygrad_edu.ops import reduce as _reduce  # noqa: E402
 from tinygrad_edu.ops import shape as _shape  # noqa: E402
+
+autograd._sum_op = _reduce.Sum
