@@ -48,16 +48,18 @@ DEPTH, WIDTH = 8, 8
 
 def deep_net(activation, initializer, batch_norm=False):
     layers = []
-    for index in range(DEPTH - 1):
-        input_dim = 2 if index == 0 else None
+    for index in range(1, DEPTH):
+        input_dim = 2 if index == 1 else None
         if batch_norm:  # Dense -> BN -> activation; BN's beta replaces the bias
             layers += [nn.Dense(WIDTH, use_bias=False, kernel_initializer=initializer,
-                                input_dim=input_dim),
-                       nn.BatchNormalization(), nn.Activation(activation)]
+                                input_dim=input_dim, name=f"dense_{index}"),
+                       nn.BatchNormalization(name=f"batch_norm_{index}"),
+                       nn.Activation(activation, name=f"{activation}_{index}")]
         else:
-            layers.append(nn.Dense(WIDTH, activation=activation,
-                                   kernel_initializer=initializer, input_dim=input_dim))
-    layers.append(nn.Dense(3, activation="softmax", kernel_initializer=initializer))
+            layers.append(nn.Dense(WIDTH, activation=activation, kernel_initializer=initializer,
+                                   input_dim=input_dim, name=f"dense_{index}"))
+    layers.append(nn.Dense(3, activation="softmax", kernel_initializer=initializer,
+                           name="output"))
     return nn.Sequential(layers)
 
 
@@ -144,9 +146,10 @@ viz.plot_history(histories, metrics=["loss", "accuracy"])
 # %%
 def exploding_net():
     big = RandomNormal(stddev=1.0)
-    layers = [nn.Dense(64, activation="relu", kernel_initializer=big, input_dim=2)]
-    layers += [nn.Dense(64, activation="relu", kernel_initializer=big) for _ in range(6)]
-    return nn.Sequential([*layers, nn.Dense(3, kernel_initializer=big)])
+    layers = [nn.Dense(64, activation="relu", kernel_initializer=big,
+                       input_dim=2 if index == 1 else None, name=f"dense_{index}")
+              for index in range(1, 8)]
+    return nn.Sequential([*layers, nn.Dense(3, kernel_initializer=big, name="output")])
 
 
 loss_fn = tg.losses.SparseCategoricalCrossentropy(from_logits=True)
@@ -186,9 +189,10 @@ plot_gradient_trace(clip_tracers["no clipping"], kind="bars", quantity="output_g
 viz.plot_history(clip_runs, metrics=["loss"], logy=True)
 
 # %% [markdown]
-# Without clipping the first step jumps so far that the loss becomes infinite or NaN (the
-# curve ends). With clipping every step has length at most `lr * 1.0`: the loss falls.
-# Clipping treats the symptom; the cure is the initialization of notebook 05.
+# Without clipping the first step throws the weights so far that the next loss is about
+# 1e16 and the one after is NaN (the curve ends). With clipping every step has length at
+# most `lr * 1.0`: the loss falls. Clipping treats the symptom; the cure is the
+# initialization of notebook 05.
 #
 # ## Checks
 

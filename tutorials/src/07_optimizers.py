@@ -93,8 +93,8 @@ for label, path in paths.items():
 # `lr` even near it, so it ends jittering around `y = 0` with a tiny amplitude). AdaDelta
 # hardly moves: its step is built from a running
 # average of its own past steps, which starts at zero (only `epsilon` lets it start), so it
-# needs many steps to get going. Adam and Nadam overshoot a little (their momentum) and
-# settle.
+# needs many steps to get going. Adam and Nadam curve in like momentum, with smaller swings
+# (Nadam's look-ahead damps them further).
 #
 # ## 3. Training a network with each optimizer
 #
@@ -164,6 +164,9 @@ ax.legend(ncol=2)
 figure
 
 # %% [markdown]
+# Plain SGD is clearly the slowest; momentum, Nesterov and the adaptive methods all do
+# better with their usual learning rates.
+#
 # ## 4. The Keras way: optimizers by name
 #
 # `compile(optimizer="nadam")` makes a `Nadam` with Keras's defaults; `"momentum"` and

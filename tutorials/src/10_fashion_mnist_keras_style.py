@@ -17,8 +17,8 @@
 #
 # **What to look for.** The summary's parameter counts (and the 512 non-trainable ones);
 # training and validation curves drifting apart, and the epoch where early stopping
-# acts; the test accuracy (a Keras run of this model reaches about 0.88-0.89); which
-# classes the model confuses (shirts, T-shirts, pullovers and coats).
+# acts; the test accuracy (close to 0.89 in a full run); which classes the model confuses
+# (shirts, T-shirts, pullovers and coats).
 
 # %%
 # %matplotlib inline
