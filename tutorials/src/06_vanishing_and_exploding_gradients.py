@@ -28,7 +28,6 @@ from tinygrad_edu import nn, optim
 from tinygrad_edu.datasets import make_spiral
 from tinygrad_edu.init import RandomNormal
 from tinygrad_edu.trace import GradientTracer
-from viz.gradients import plot_gradient_trace
 
 QUICK = os.environ.get("TINYGRAD_EDU_QUICK", "") not in ("", "0")  # tiny sizes for tests
 tg.manual_seed(0)
@@ -100,13 +99,13 @@ for label, (activation, initializer, batch_norm) in NETWORKS.items():
 # step, on a log scale shared by the panels:
 
 # %%
-plot_gradient_trace(tracers, kind="bars", parameter="kernel")
+viz.plot_gradient_trace(tracers, kind="bars", parameter="kernel")
 
 # %% [markdown]
 # The same numbers over the whole training, one line per layer (dark: input side):
 
 # %%
-plot_gradient_trace(tracers, kind="lines", parameter="kernel")
+viz.plot_gradient_trace(tracers, kind="lines", parameter="kernel")
 
 # %% [markdown]
 # The report: each layer's gradient relative to the output layer's, at the first step and
@@ -182,7 +181,7 @@ for label, max_norm in (("no clipping", None), ("clip_grad_norm(1.0)", 1.0)):
 # orders of magnitude towards the input.
 
 # %%
-plot_gradient_trace(clip_tracers["no clipping"], kind="bars", quantity="output_grad_norm",
+viz.plot_gradient_trace(clip_tracers["no clipping"], kind="bars", quantity="output_grad_norm",
                     steps=[0])
 
 # %%
