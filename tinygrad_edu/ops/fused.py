@@ -198,12 +198,14 @@ def integer_labels(labels, logits: Tensor, who: str) -> Tensor:
     elif values.dtype.kind not in "iub":
         raise TypeError(f"{who}: labels must be integers, got dtype {values.dtype}")
     classes = logits.shape[-1]
-    if values.size and (values.min() < 0 or values.max() >= classes):
+    values = values.astype(np.intp, copy=False)
+    # One pass for both bounds: read as unsigned, a negative label becomes huge.
+    if (values.view(np.uintp) >= classes).any():
         raise ValueError(
             f"{who}: labels must lie in [0, {classes - 1}] for {classes} classes, got values "
             f"from {values.min()} to {values.max()}"
         )
-    return Tensor._wrap(values.astype(np.intp, copy=False))
+    return Tensor._wrap(values)
 
 
 def sparse_softmax_cross_entropy(logits, labels):

@@ -6,9 +6,12 @@ A reduction's backward spreads ``g`` back over the reduced axes: ``g`` is reshap
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from tinygrad_edu.autograd import Function
+from tinygrad_edu.ops.elementwise import Mul
 from tinygrad_edu.tensor import Tensor, as_tensor
 
 
@@ -53,7 +56,7 @@ class Sum(Function):
 
     def forward(self, a, axis, keepdims):
         self.axis = axis
-        return np.sum(a, axis=axis, keepdims=keepdims)
+        return np.add.reduce(a, axis=axis, keepdims=keepdims)  # np.sum without its wrapper
 
     def backward(self, g):
         return _spread(g, self.inputs[0].shape, self.axis)
@@ -84,8 +87,8 @@ class Min(Max):
 
 def _reduced_count(shape: tuple, axis) -> int:
     if axis is None:
-        return int(np.prod(shape, dtype=np.int64))
-    return int(np.prod([shape[i] for i in axis], dtype=np.int64))
+        return math.prod(shape)
+    return math.prod(shape[i] for i in axis)
 
 
 def sum(a, axis=None, keepdims=False):  # noqa: A001 - numpy's name
@@ -101,7 +104,10 @@ def mean(a, axis=None, keepdims=False):
     count = _reduced_count(a.shape, axis)
     if count == 0:
         raise ValueError(f"mean: reducing axis {axis} of shape {a.shape} takes no elements")
-    return Sum.apply(a, axis=axis, keepdims=keepdims) * (1.0 / count)
+    total = Sum.apply(a, axis=axis, keepdims=keepdims)
+    if a.data.dtype.kind != "f":  # the mean of integers is a float
+        return total * (1.0 / count)
+    return Mul.apply(total, Tensor._wrap(np.array(1.0 / count, dtype=a.data.dtype)))
 
 
 def max(a, axis=None, keepdims=False):  # noqa: A001

@@ -6,6 +6,8 @@ reshapes back, transpose transposes back, indexing scatters (adding where an ind
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from tinygrad_edu.autograd import Function, unbroadcast
@@ -43,10 +45,17 @@ class BroadcastTo(Function):
     hint = "Target shape must be broadcast-compatible with the tensor's shape"
 
     def forward(self, a, shape):
-        return np.broadcast_to(a, shape)
+        if math.prod(shape) <= _SMALL:  # np.broadcast_to costs ~3 us; a small copy far less
+            out = np.empty(shape, dtype=a.dtype)
+            out[...] = a
+            return out
+        return np.broadcast_to(a, shape)  # a read-only view: no copy of large data
 
     def backward(self, g):
         return unbroadcast(g, self.inputs[0].shape)
+
+
+_SMALL = 4096  # elements up to which BroadcastTo copies instead of making a view
 
 
 class GetItem(Function):
