@@ -145,6 +145,16 @@ def test_inplace_change_of_a_saved_input_is_detected_at_backward():
         y.backward()
 
 
+def test_an_optimizer_step_between_two_backward_passes_is_detected():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    x = Tensor([3.0, 4.0])
+    loss = (x * w * w).sum()  # Mul saved w
+    loss.backward(retain_graph=True)
+    tg.optim.SGD([w], lr=0.1).step()
+    with pytest.raises(RuntimeError, match="modified in place"):
+        loss.backward()
+
+
 def test_inplace_change_of_a_saved_output_is_detected():
     w = Tensor([1.0, 2.0], requires_grad=True)
     y = w.exp()

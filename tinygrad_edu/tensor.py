@@ -241,6 +241,13 @@ class Tensor:
                 "Wrap parameter updates in `with no_grad():`, or write the out-of-place "
                 "form (x = x + y)."
             )
+        self._bump_version()
+
+    def _bump_version(self) -> None:
+        """Record an in-place change of ``data``: graphs that saved this tensor will notice.
+
+        Optimizers call this after updating a parameter's array in place.
+        """
         state.version_clock += 1
         self._version = state.version_clock
 

@@ -262,7 +262,7 @@ class Optimizer:
         update_step = self.update_step
         for i, param, g in zip(indices, active, grads):
             update_step(i, param.data, g, lr, t)
-            param._version += 1
+            param._bump_version()
         self.iterations = t
 
     def _clipped(self, params, grads):
