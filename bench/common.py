@@ -59,11 +59,20 @@ def mlp_weights(sizes=(784, 256, 128, 10), seed: int = 0) -> list[np.ndarray]:
     return weights
 
 
-def interleaved_ms_per_step(variants: dict, steps: int, rounds: int) -> dict:
-    """Median over rounds of the mean ms per step, for each variant (name -> step callable)."""
-    samples = {name: [] for name in variants}
+def interleaved_ms_per_step(factories: dict, steps: int, rounds: int, warmup: int = 5) -> dict:
+    """Median over rounds of the mean ms per step, for each variant (name -> step factory).
+
+    Every round starts each variant afresh (new weights, new optimizer state): a model trained
+    for thousands of steps on one benchmark drifts into float32 denormals (Adam's moments for
+    always-blank pixels decay towards 1e-38), which slows every implementation several times
+    and measures the CPU's denormal handling instead of the framework.
+    """
+    samples = {name: [] for name in factories}
     for _ in range(rounds):
-        for name, run in variants.items():
+        for name, make in factories.items():
+            run = make()
+            for _ in range(warmup):
+                run()
             start = time.perf_counter()
             for _ in range(steps):
                 run()
