@@ -208,8 +208,9 @@ def bench_mlp(quick: bool, factories: dict, title: str, optimizer: str = "sgd") 
         batches, source = training_batches(batch_size, count=50 if batch_size < 1024 else 20)
         variants = {name: (lambda make=make, batches=batches: make(batches, optimizer))
                     for name, make in factories.items()}
-        steps = max(5, (2000 if not quick else 400) // batch_size * 4)
-        times = interleaved_ms_per_step(variants, steps=steps, rounds=5 if quick else 11)
+        steps = max(20, (2000 if not quick else 400) // batch_size * 4)
+        times = interleaved_ms_per_step(variants, steps=steps, rounds=5 if quick else 11,
+                                        warmup=10)
         limit = times["numpy"]
         row = [batch_size] + [f"{times[name]:.3f}" for name in variants]
         row.append(f"{times['tinygrad_edu'] / limit:.3f}")
