@@ -481,8 +481,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 def _root_grad(output, given, who: str):
     """The starting gradient dL/d(output): ones for a scalar, else it must be given."""
-    from tinygrad_edu.tensor import Tensor
-
     if given is None:
         if output.size != 1:
             raise ValueError(
@@ -491,7 +489,8 @@ def _root_grad(output, given, who: str):
                 "(e.g. out.backward(Tensor(np.ones(out.shape))) or reduce with .sum()/.mean())."
             )
         return _make_tensor(np.ones(output.shape, dtype=output.data.dtype))
-    given = given if isinstance(given, Tensor) else Tensor(given, dtype=output.data.dtype)
+    if not isinstance(given, _tensor_class):
+        given = _tensor_class(given, dtype=output.data.dtype)
     if given.shape != output.shape:
         raise ValueError(
             f"{who}: the upstream gradient has shape {given.shape} but the output has shape "

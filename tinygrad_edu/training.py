@@ -16,6 +16,8 @@ over the epoch's samples; validation metrics get a ``val_`` prefix.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import numpy as np
 
 from tinygrad_edu.autograd import no_grad
@@ -78,9 +80,7 @@ def _array(values, who, what):
     array = np.asarray(values)
     if array.dtype.kind not in "biuf":
         raise TypeError(f"{who}: {what} must be numeric, got dtype {array.dtype}")
-    if what == "x" and array.dtype != DEFAULT_FLOAT:
-        array = array.astype(DEFAULT_FLOAT)
-    elif array.dtype.kind == "f" and array.dtype != DEFAULT_FLOAT:
+    if array.dtype != DEFAULT_FLOAT and (what == "x" or array.dtype.kind == "f"):
         array = array.astype(DEFAULT_FLOAT)
     return array
 
@@ -119,25 +119,18 @@ def _loss_value(compiled, y_true, y_pred, sample_weight):
 
 def _step(model, compiled, x, y, sample_weight, training):
     """One batch: forward, loss (+ regularization), and in training backward and update."""
-    y_true = Tensor._wrap(y)
-    if training:
+    with nullcontext() if training else no_grad():
         y_pred = model(Tensor._wrap(x))
-        loss = _loss_value(compiled, y_true, y_pred, sample_weight)
-        penalties = model.regularization_losses()
-        for penalty in penalties:
+        loss = _loss_value(compiled, Tensor._wrap(y), y_pred, sample_weight)
+        for penalty in model.regularization_losses():
             loss = loss + penalty
+    if training:
         optimizer = compiled.optimizer
         if optimizer.params is None:  # a lazily built model has weights only from now on
             optimizer.bind(model.parameters())
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-    else:
-        with no_grad():
-            y_pred = model(Tensor._wrap(x))
-            loss = _loss_value(compiled, y_true, y_pred, sample_weight)
-            for penalty in model.regularization_losses():
-                loss = loss + penalty
     prediction = y_pred.data if isinstance(y_pred, Tensor) else y_pred[0].data
     if compiled.metrics is None:
         _build_metrics(model, compiled, y, prediction)
