@@ -228,6 +228,41 @@ def test_state_dict_round_trip_and_errors():
         TwoLayer().load_state_dict(state)
 
 
+def test_get_and_set_weights_use_keras_layer_order():
+    from tinygrad_edu.nn import BatchNormalization
+
+    model = Sequential([Dense(4, input_shape=(3,)), BatchNormalization(), Dense(2)])
+    shapes = [w.shape for w in model.get_weights()]
+    # Keras: layer by layer; BatchNormalization gives gamma, beta, moving_mean, moving_variance.
+    assert shapes == [(3, 4), (4,), (4,), (4,), (4,), (4,), (4, 2), (2,)]
+    weights = model.get_weights()
+    assert weights[0] is not model.layers[0].kernel.data  # copies
+    weights[5] += 3.0  # moving_variance
+    twin = Sequential([Dense(4, input_shape=(3,)), BatchNormalization(), Dense(2)])
+    twin.set_weights(weights)
+    for ours, theirs in zip(twin.get_weights(), weights):
+        np.testing.assert_array_equal(ours, theirs)
+    np.testing.assert_array_equal(twin.layers[1].moving_variance.numpy(), np.full(4, 4.0))
+    x = np.ones((2, 3), np.float32)
+    twin.eval(), model.eval()
+    assert not np.allclose(twin.predict(x), model.predict(x))  # the changed variance is used
+
+
+def test_set_weights_errors_name_the_count_and_the_weight():
+    model = TwoLayer()
+    model(tg.randn(1, 5))
+    weights = model.get_weights()
+    with pytest.raises(ValueError, match=r"got 3 arrays but the model has 4 weights "
+                                         r"\(hidden.kernel, hidden.bias, out.kernel, out.bias\)"):
+        model.set_weights(weights[:3])
+    weights[2] = np.zeros((2, 4))
+    with pytest.raises(ValueError, match=r"'out.kernel' has shape \(4, 2\) but the array "
+                                         r"given for it has shape \(2, 4\)"):
+        model.set_weights(weights)
+    with pytest.raises(ValueError, match="none yet: build it first"):
+        TwoLayer().set_weights(weights)
+
+
 def test_forward_hooks_run_and_can_be_removed():
     layer = Dense(2, input_dim=3)
     seen = []

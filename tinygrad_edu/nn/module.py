@@ -438,6 +438,51 @@ class Module(KerasModelAPI):
                     tensor.copy_(np.asarray(state_dict[key]).astype(tensor.dtype, copy=False))
         return IncompatibleKeys(missing, unexpected)
 
+    def _layer_ordered_weights(self) -> list:
+        """(path, tensor) layer by layer, each layer's parameters then its buffers: the
+        order of Keras's ``get_weights`` (Dense: kernel, bias; BatchNormalization: gamma,
+        beta, moving_mean, moving_variance)."""
+        ordered, seen = [], set()
+        for path, module in self.named_modules():
+            for key, tensor in (*module._parameters.items(), *module._buffers.items()):
+                if tensor is not None and id(tensor) not in seen:
+                    seen.add(id(tensor))
+                    ordered.append((f"{path}.{key}" if path else key, tensor))
+        return ordered
+
+    def get_weights(self) -> list:
+        """Copies of every weight as numpy arrays, in Keras's order (layer by layer).
+
+        >>> from tinygrad_edu import nn
+        >>> [w.shape for w in nn.Dense(3, input_shape=(2,)).get_weights()]
+        [(2, 3), (3,)]
+        """
+        return [tensor.data.copy() for _, tensor in self._layer_ordered_weights()]
+
+    def set_weights(self, weights) -> None:
+        """Load a list of arrays in the order of :meth:`get_weights` (Keras's order), e.g.
+        the weights of another model with the same layers, or of a Keras model."""
+        own = self._layer_ordered_weights()
+        weights = list(weights)
+        if len(weights) != len(own):
+            names = ", ".join(path for path, _ in own) or "none yet: build it first"
+            raise ValueError(
+                f"{self.name}.set_weights: got {len(weights)} arrays but the model has "
+                f"{len(own)} weights ({names}); pass the list that get_weights() of a "
+                "same-shaped model returns"
+            )
+        for (path, tensor), value in zip(own, weights):
+            value = np.asarray(value)
+            if value.shape != tensor.shape:
+                raise ValueError(
+                    f"{self.name}.set_weights: {path!r} has shape {tensor.shape} but the array "
+                    f"given for it has shape {value.shape}; the arrays must come in "
+                    "get_weights() order"
+                )
+        with no_grad():
+            for (_, tensor), value in zip(own, weights):
+                tensor.copy_(np.asarray(value).astype(tensor.dtype, copy=False))
+
     # ----- saving (implemented in tinygrad_edu.serialization) ------------------------------
     def save(self, path) -> None:
         """Save architecture and weights to ``path`` (see ``tinygrad_edu.serialization``)."""
