@@ -30,8 +30,9 @@ __all__ = ["softmax_cross_entropy", "sparse_softmax_cross_entropy",
 
 
 def _log_softmax(z: np.ndarray, axis: int) -> np.ndarray:
-    shifted = z - np.max(z, axis=axis, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    """log softmax(z) = (z - max z) - log(sum(exp(z - max z))): every exp is at most 1."""
+    shifted = z - np.maximum.reduce(z, axis=axis, keepdims=True)  # np.max without its wrapper
+    return shifted - np.log(np.add.reduce(np.exp(shifted), axis=axis, keepdims=True))
 
 
 class SoftmaxCrossEntropy(Function):

@@ -11,21 +11,21 @@ from tinygrad_edu.optim.optimizer import Optimizer, check_number
 __all__ = ["Adam", "AdamW", "Adamax", "apply_adam_update"]
 
 
-def apply_adam_update(p, lr, m_hat, v_hat, epsilon) -> None:
-    """``p -= lr * m_hat / (sqrt(v_hat) + epsilon)``: the last line of the Adam family.
+def apply_adam_update(p, step_size, m, v, epsilon) -> None:
+    """``p -= step_size * m / (sqrt(v) + epsilon)``: the last line of the Adam family.
 
-    It is computed inside the arrays ``m_hat`` and ``v_hat`` (fresh arrays that the caller
-    does not need afterwards, so they are overwritten) instead of in new ones: with numpy,
-    fewer new large arrays per step makes this line two to three times faster on big weights.
+    It is computed inside one new array instead of four (``m`` and ``v`` are left as they
+    are): with numpy, fewer new large arrays per step makes this line about twice as fast on
+    big weights.
     """
-    if not isinstance(m_hat, np.ndarray):  # a 0-d parameter gives numpy scalars
-        p -= lr * m_hat / (np.sqrt(v_hat) + epsilon)
+    update = np.sqrt(v)
+    if type(update) is not np.ndarray:  # a 0-d parameter gives numpy scalars
+        p -= step_size * m / (update + epsilon)
         return
-    denominator = np.sqrt(v_hat, out=v_hat)
-    denominator += epsilon
-    m_hat /= denominator
-    m_hat *= lr
-    p -= m_hat
+    update += epsilon
+    np.divide(m, update, out=update)
+    update *= step_size
+    p -= update
 
 
 def _check_betas(owner, beta_1, beta_2):
@@ -40,22 +40,24 @@ class Adam(Optimizer):
 
     Update rule (Keras 3), with ``t`` the step number (1 for the first update)::
 
-        m = beta_1 * m + (1 - beta_1) * g          # moving mean of g
-        v = beta_2 * v + (1 - beta_2) * g**2       # moving mean of g**2
-        v_max = maximum(v_max, v)                  # amsgrad=True only; then v = v_max
-        m_hat = m / (1 - beta_1**t)                # bias correction
-        v_hat = v / (1 - beta_2**t)
-        epsilon_hat = epsilon / sqrt(1 - beta_2**t)
-        p -= lr * m_hat / (sqrt(v_hat) + epsilon_hat)
+        m = beta_1 * m + (1 - beta_1) * g                     # moving mean of g
+        v = beta_2 * v + (1 - beta_2) * g**2                  # moving mean of g**2
+        v_max = maximum(v_max, v)                             # amsgrad=True only; then v = v_max
+        alpha = lr * sqrt(1 - beta_2**t) / (1 - beta_1**t)    # bias corrections, see below
+        p -= alpha * m / (sqrt(v) + epsilon)
 
-    ``m``, ``v`` and ``v_max`` start at zero. Without the corrections the first steps would be
-    far too small: after one step ``m = (1 - beta_1) * g = 0.1 * g``, while ``m_hat = g``.
+    ``m``, ``v`` and ``v_max`` start at zero, so early on they are too small: after one step
+    ``m = (1 - beta_1) * g = 0.1 * g``. The corrected estimates are ``m_hat = m / (1 -
+    beta_1**t)`` (after one step exactly ``g``) and ``v_hat = v / (1 - beta_2**t)``, and the
+    last two lines are the textbook rule ``p -= lr * m_hat / (sqrt(v_hat) + epsilon_hat)``
+    with ``epsilon_hat = epsilon / sqrt(1 - beta_2**t)``, rearranged as the paper suggests
+    (and Keras computes it) so that the corrections cost two numbers instead of two passes
+    over every weight.
 
-    Epsilon: Keras (following the paper's efficient form) adds ``epsilon`` to ``sqrt(v)``
-    before the bias correction, which is adding ``epsilon_hat`` to ``sqrt(v_hat)`` as written
-    above. PyTorch adds its ``eps`` (default 1e-8) to ``sqrt(v_hat)`` itself. The two differ
-    only while ``v`` is tiny. PyTorch's ``weight_decay`` adds ``weight_decay * p`` to ``g``
-    (L2); the ``weight_decay`` option here is decoupled, as in :class:`AdamW`.
+    Epsilon: Keras adds ``epsilon`` to ``sqrt(v)``, which is adding ``epsilon_hat`` to
+    ``sqrt(v_hat)``. PyTorch adds its ``eps`` (default 1e-8) to ``sqrt(v_hat)`` itself. The two
+    differ only while ``v`` is tiny. PyTorch's ``weight_decay`` adds ``weight_decay * p`` to
+    ``g`` (L2); the ``weight_decay`` option here is decoupled, as in :class:`AdamW`.
 
     Args:
         params: the tensors to optimize, or None to bind them later.
@@ -86,10 +88,8 @@ class Adam(Optimizer):
         v += (1 - beta_2) * g**2
         if self.amsgrad:
             v = np.maximum(self.v_max[i], v, out=self.v_max[i])
-        m_hat = m / (1 - beta_1**t)
-        v_hat = v / (1 - beta_2**t)
-        epsilon_hat = self.epsilon / math.sqrt(1 - beta_2**t)
-        apply_adam_update(p, lr, m_hat, v_hat, epsilon_hat)  # p -= lr*m_hat/(sqrt(v_hat)+eps_hat)
+        alpha = lr * math.sqrt(1 - beta_2**t) / (1 - beta_1**t)
+        apply_adam_update(p, alpha, m, v, self.epsilon)  # p -= alpha * m / (sqrt(v) + epsilon)
 
 
 class AdamW(Adam):
