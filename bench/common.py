@@ -59,6 +59,12 @@ def mlp_weights(sizes=(784, 256, 128, 10), seed: int = 0) -> list[np.ndarray]:
     return weights
 
 
+# After a burst of work, the worker threads of OpenBLAS (numpy) and of OpenMP (PyTorch) keep
+# spinning for up to ~0.2 s, waiting for more. On a 2-core machine the threads of the variant
+# that ran before would steal a core from the next one, so each variant starts after a pause.
+SETTLE_SECONDS = 0.3
+
+
 def interleaved_ms_per_step(factories: dict, steps: int, rounds: int, warmup: int = 5) -> dict:
     """Median over rounds of the mean ms per step, for each variant (name -> step factory).
 
@@ -71,6 +77,7 @@ def interleaved_ms_per_step(factories: dict, steps: int, rounds: int, warmup: in
     for _ in range(rounds):
         for name, make in factories.items():
             run = make()
+            time.sleep(SETTLE_SECONDS)
             for _ in range(warmup):
                 run()
             start = time.perf_counter()
