@@ -9,12 +9,15 @@ Run:  python bench/bench_core.py [--quick]
     bound for any numpy framework), tinygrad_edu, and PyTorch;
     The same step with Adam and Nadam (Keras's formulas; PyTorch's own Adam/NAdam).
 (c) backward time of a chain of N and 2N ops (it should double, not quadruple).
+
+Times are medians over interleaved rounds; a ratio is the median of the per-round ratios.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 import time
 import timeit
@@ -25,7 +28,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from common import (  # noqa: E402
     cycle,
-    interleaved_ms_per_step,
+    interleaved_samples,
+    median_ratio,
     mlp_weights,
     print_table,
     training_batches,
@@ -209,13 +213,13 @@ def bench_mlp(quick: bool, factories: dict, title: str, optimizer: str = "sgd") 
         variants = {name: (lambda make=make, batches=batches: make(batches, optimizer))
                     for name, make in factories.items()}
         steps = max(20, (2000 if not quick else 400) // batch_size * 4)
-        times = interleaved_ms_per_step(variants, steps=steps, rounds=5 if quick else 11,
-                                        warmup=10)
-        limit = times["numpy"]
+        samples = interleaved_samples(variants, steps=steps, rounds=5 if quick else 11,
+                                      warmup=10)
+        times = {name: statistics.median(values) for name, values in samples.items()}
         row = [batch_size] + [f"{times[name]:.3f}" for name in variants]
-        row.append(f"{times['tinygrad_edu'] / limit:.3f}")
+        row.append(f"{median_ratio(samples, 'tinygrad_edu', 'numpy'):.3f}")
         if "torch" in times:
-            row.append(f"{times['tinygrad_edu'] / times['torch']:.3f}")
+            row.append(f"{median_ratio(samples, 'tinygrad_edu', 'torch'):.3f}")
         rows.append(row)
     header = ["batch"] + [f"{name} ms" for name in factories] + ["tg/numpy"]
     if "torch" in factories:

@@ -65,18 +65,20 @@ def mlp_weights(sizes=(784, 256, 128, 10), seed: int = 0) -> list[np.ndarray]:
 SETTLE_SECONDS = 0.3
 
 
-def interleaved_ms_per_step(factories: dict, steps: int, rounds: int, warmup: int = 5) -> dict:
-    """Median over rounds of the mean ms per step, for each variant (name -> step factory).
+def interleaved_samples(factories: dict, steps: int, rounds: int, warmup: int = 5) -> dict:
+    """Mean ms per step of each variant (name -> step factory), one sample per round.
 
     Every round starts each variant afresh (new weights, new optimizer state): a model trained
     for thousands of steps on one benchmark drifts into float32 denormals (Adam's moments for
     always-blank pixels decay towards 1e-38), which slows every implementation several times
-    and measures the CPU's denormal handling instead of the framework.
+    and measures the CPU's denormal handling instead of the framework. The order of the
+    variants is reversed every other round, so that none always runs first or last.
     """
     samples = {name: [] for name in factories}
-    for _ in range(rounds):
-        for name, make in factories.items():
-            run = make()
+    names = list(factories)
+    for round_index in range(rounds):
+        for name in (names if round_index % 2 == 0 else names[::-1]):
+            run = factories[name]()
             time.sleep(SETTLE_SECONDS)
             for _ in range(warmup):
                 run()
@@ -84,7 +86,22 @@ def interleaved_ms_per_step(factories: dict, steps: int, rounds: int, warmup: in
             for _ in range(steps):
                 run()
             samples[name].append((time.perf_counter() - start) / steps * 1e3)
+    return samples
+
+
+def interleaved_ms_per_step(factories: dict, steps: int, rounds: int, warmup: int = 5) -> dict:
+    """Median over rounds of the mean ms per step, for each variant (see interleaved_samples)."""
+    samples = interleaved_samples(factories, steps, rounds, warmup)
     return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def median_ratio(samples: dict, name: str, reference: str) -> float:
+    """Median over rounds of name's time / reference's time in the same round.
+
+    Variants of one round run seconds apart, so the ratio within a round cancels most of the
+    machine's slow drift in speed, which the ratio of two medians would not.
+    """
+    return statistics.median(a / b for a, b in zip(samples[name], samples[reference]))
 
 
 def cycle(batches):

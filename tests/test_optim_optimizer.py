@@ -8,6 +8,7 @@ import pytest
 
 from tinygrad_edu import Tensor, optim
 from tinygrad_edu.autograd import state
+from tinygrad_edu.optim import optimizer as optimizer_module
 
 ALL_NAMES = list(optim.OPTIMIZERS)
 
@@ -372,3 +373,43 @@ def test_without_clipping_a_nan_reaches_the_weights_as_in_keras():
     w.grad = Tensor([np.nan, 1.0])
     opt.step()
     assert np.isnan(w.data[0]) and np.isfinite(w.data[1])
+
+
+@pytest.mark.parametrize("make", [
+    lambda params: optim.Adam(params, lr=0.01),
+    lambda params: optim.Adam(params, lr=0.01, amsgrad=True),
+    lambda params: optim.AdamW(params, lr=0.01),
+    lambda params: optim.Adamax(params, lr=0.01),
+    lambda params: optim.Nadam(params, lr=0.01),
+    lambda params: optim.RAdam(params, lr=0.01),
+], ids=["adam", "amsgrad", "adamw", "adamax", "nadam", "radam"])
+def test_updates_in_cache_blocks_equal_whole_array_updates(make, monkeypatch):
+    rng = np.random.default_rng(0)
+    start = rng.standard_normal((300, 250)).astype(np.float32)  # 75,000 elements: 5 blocks
+    grads = [rng.standard_normal(start.shape).astype(np.float32) for _ in range(8)]
+    assert len(list(optimizer_module.cache_blocks(start, start))) > 1
+
+    def run():
+        w = Tensor(start.copy(), requires_grad=True)
+        opt = make([w])
+        for g in grads:
+            w.grad = Tensor(g)
+            opt.step()
+        return w.numpy()
+
+    blocked = run()
+    monkeypatch.setattr(optimizer_module, "BLOCK_ELEMENTS", 10**9)
+    whole = run()
+    np.testing.assert_array_equal(blocked, whole)
+    assert not np.array_equal(blocked, start)
+
+
+def test_cache_blocks_cover_every_row_once():
+    a = np.arange(100_003.0).reshape(-1, 1)
+    blocks = [block for (block,) in optimizer_module.cache_blocks(a)]
+    assert all(np.shares_memory(block, a) for block in blocks)
+    np.testing.assert_array_equal(np.concatenate(blocks), a)
+    small = np.ones(10)
+    assert [b[0] is small for b in optimizer_module.cache_blocks(small)] == [True]
+    scalar = np.array(2.0)
+    assert [b[0] is scalar for b in optimizer_module.cache_blocks(scalar)] == [True]

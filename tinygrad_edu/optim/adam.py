@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from tinygrad_edu.optim.optimizer import Optimizer, check_number
+from tinygrad_edu.optim.optimizer import Optimizer, cache_blocks, check_number
 
 __all__ = ["Adam", "AdamW", "Adamax", "apply_adam_update"]
 
@@ -79,17 +79,18 @@ class Adam(Optimizer):
         self.slot_names = ("m", "v", "v_max") if self.amsgrad else ("m", "v")
         super().__init__(params, learning_rate, **options)
 
-    def update_step(self, i, p, g, lr, t):
+    def update_step(self, i, param, grad, lr, t):
         beta_1, beta_2 = self.beta_1, self.beta_2
-        m, v = self.m[i], self.v[i]
-        m *= beta_1
-        m += (1 - beta_1) * g
-        v *= beta_2
-        v += (1 - beta_2) * g**2
-        if self.amsgrad:
-            v = np.maximum(self.v_max[i], v, out=self.v_max[i])
         alpha = lr * math.sqrt(1 - beta_2**t) / (1 - beta_1**t)
-        apply_adam_update(p, alpha, m, v, self.epsilon)  # p -= alpha * m / (sqrt(v) + epsilon)
+        slots = (self.m[i], self.v[i], self.v_max[i]) if self.amsgrad else (self.m[i], self.v[i])
+        for p, g, m, v, *v_max in cache_blocks(param, grad, *slots):  # v_max: [] without amsgrad
+            m *= beta_1
+            m += (1 - beta_1) * g
+            v *= beta_2
+            v += (1 - beta_2) * g**2
+            if v_max:
+                v = np.maximum(v_max[0], v, out=v_max[0])
+            apply_adam_update(p, alpha, m, v, self.epsilon)  # p -= alpha*m / (sqrt(v) + eps)
 
 
 class AdamW(Adam):
@@ -152,12 +153,12 @@ class Adamax(Optimizer):
         self.epsilon = check_number("Adamax", "epsilon", epsilon, low_open=True)
         super().__init__(params, learning_rate, **options)
 
-    def update_step(self, i, p, g, lr, t):
+    def update_step(self, i, param, grad, lr, t):
         beta_1 = self.beta_1
-        m, u = self.m[i], self.u[i]
-        m *= beta_1
-        m += (1 - beta_1) * g
-        u *= self.beta_2
-        u = np.maximum(u, np.abs(g), out=u)
-        m_hat = m / (1 - beta_1**t)
-        p -= lr * m_hat / (u + self.epsilon)
+        for p, g, m, u in cache_blocks(param, grad, self.m[i], self.u[i]):
+            m *= beta_1
+            m += (1 - beta_1) * g
+            u *= self.beta_2
+            u = np.maximum(u, np.abs(g), out=u)
+            m_hat = m / (1 - beta_1**t)
+            p -= lr * m_hat / (u + self.epsilon)

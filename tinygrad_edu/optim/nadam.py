@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tinygrad_edu.optim.adam import apply_adam_update
-from tinygrad_edu.optim.optimizer import Optimizer, check_number
+from tinygrad_edu.optim.optimizer import Optimizer, cache_blocks, check_number
 
 __all__ = ["Nadam"]
 
@@ -58,15 +58,15 @@ class Nadam(Optimizer):
         self.u_next = beta_1 * (1 - 0.5 * 0.96 ** (t + 1))
         self.u_product = self.u_product * self.u_t
 
-    def update_step(self, i, p, g, lr, t):
+    def update_step(self, i, param, grad, lr, t):
         beta_1, beta_2 = self.beta_1, self.beta_2
         u_t, u_next, u_product = self.u_t, self.u_next, self.u_product
-        m, v = self.m[i], self.v[i]
-        m *= beta_1
-        m += (1 - beta_1) * g
-        v *= beta_2
-        v += (1 - beta_2) * g**2
-        # Numbers first: each array is then multiplied once (m_hat costs three passes, not five).
-        m_hat = u_next / (1 - u_product * u_next) * m + (1 - u_t) / (1 - u_product) * g
-        v_hat = v / (1 - beta_2**t)
-        apply_adam_update(p, lr, m_hat, v_hat, self.epsilon)  # p -= lr*m_hat/(sqrt(v_hat)+eps)
+        for p, g, m, v in cache_blocks(param, grad, self.m[i], self.v[i]):
+            m *= beta_1
+            m += (1 - beta_1) * g
+            v *= beta_2
+            v += (1 - beta_2) * g**2
+            # Numbers first: each array is multiplied once (three passes instead of five).
+            m_hat = u_next / (1 - u_product * u_next) * m + (1 - u_t) / (1 - u_product) * g
+            v_hat = v / (1 - beta_2**t)
+            apply_adam_update(p, lr, m_hat, v_hat, self.epsilon)  # p -= lr*m_hat/(sqrt(v_hat)+e)

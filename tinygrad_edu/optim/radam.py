@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from tinygrad_edu.optim.adam import _check_betas, apply_adam_update
-from tinygrad_edu.optim.optimizer import Optimizer, check_number
+from tinygrad_edu.optim.optimizer import Optimizer, cache_blocks, check_number
 
 __all__ = ["RAdam"]
 
@@ -50,21 +50,21 @@ class RAdam(Optimizer):
         self.epsilon = check_number("RAdam", "epsilon", epsilon, low_open=True)
         super().__init__(params, learning_rate, **options)
 
-    def update_step(self, i, p, g, lr, t):
+    def update_step(self, i, param, grad, lr, t):
         beta_1, beta_2 = self.beta_1, self.beta_2
-        m, v = self.m[i], self.v[i]
-        m *= beta_1
-        m += (1 - beta_1) * g
-        v *= beta_2
-        v += (1 - beta_2) * g**2
-        m_hat = m / (1 - beta_1**t)
         rho_inf = 2 / (1 - beta_2) - 1
         rho_t = rho_inf - 2 * t * beta_2**t / (1 - beta_2**t)
-        if rho_t <= 5:
-            p -= lr * m_hat
-            return
-        v_hat = v / (1 - beta_2**t)
-        epsilon_hat = self.epsilon / math.sqrt(1 - beta_2**t)
-        r_t = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf
-                        / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
-        apply_adam_update(p, lr * r_t, m_hat, v_hat, epsilon_hat)  # p -= lr*r_t*m_hat/(...)
+        for p, g, m, v in cache_blocks(param, grad, self.m[i], self.v[i]):
+            m *= beta_1
+            m += (1 - beta_1) * g
+            v *= beta_2
+            v += (1 - beta_2) * g**2
+            m_hat = m / (1 - beta_1**t)
+            if rho_t <= 5:
+                p -= lr * m_hat
+                continue
+            v_hat = v / (1 - beta_2**t)
+            epsilon_hat = self.epsilon / math.sqrt(1 - beta_2**t)
+            r_t = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf
+                            / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+            apply_adam_update(p, lr * r_t, m_hat, v_hat, epsilon_hat)  # p -= lr*r_t*m_hat/(...)
