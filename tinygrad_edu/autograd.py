@@ -188,7 +188,12 @@ class Function:
         """Run ``forward`` on the inputs' arrays; link the result into the graph if needed."""
         node = _new(cls)
         try:
-            data = node.forward(*[t.data for t in inputs], **params)
+            if len(inputs) == 1:  # the common arities spelled out: no list built per op
+                data = node.forward(inputs[0].data, **params)
+            elif len(inputs) == 2:
+                data = node.forward(inputs[0].data, inputs[1].data, **params)
+            else:
+                data = node.forward(*[t.data for t in inputs], **params)
         except (ValueError, IndexError, TypeError) as error:
             raise _op_error(cls, inputs, params, error) from None
         out = _new(_tensor_class)

@@ -35,8 +35,9 @@ class MatMul(Function):
 
     def backward(self, g):
         a, b = self.inputs
-        grad_a = g @ _mT(b) if a.requires_grad else None
-        grad_b = _mT(a) @ g if b.requires_grad else None
+        # MatMul.apply is what ``@`` calls for operands of 2 or more dims, as these are.
+        grad_a = MatMul.apply(g, _mT(b)) if a.requires_grad else None
+        grad_b = MatMul.apply(_mT(a), g) if b.requires_grad else None
         return grad_a, grad_b
 
 
