@@ -95,8 +95,6 @@ def test_course_model_trains_step_for_step_like_keras(fashion):
         batch = slice(start, start + 32)
         their_losses.append(float(np.ravel(theirs.train_on_batch(x[batch], y[batch]))[0]))
         our_losses.append(float(np.ravel(ours.train_on_batch(x[batch], y[batch]))[0]))
-    # Float32 rounding differs between the two, and Nadam turns a gradient that is zero up
-    # to rounding into a full step of either sign, so the runs drift apart slowly.
     # Float32 rounding differs between the two (measured: up to 5e-6 relative over these 20
     # steps). Nadam turns a gradient that is zero up to rounding into a full step of either
     # sign, so over thousands of steps the two runs drift apart like two seeds.
@@ -106,9 +104,20 @@ def test_course_model_trains_step_for_step_like_keras(fashion):
 
 @pytest.mark.slow
 def test_course_model_reaches_088_in_ten_epochs(fashion):
-    history, accuracy = train_course_model(fashion, epochs=10, verbose=2)
-    print(f"test accuracy {accuracy:.4f}")
-    assert accuracy >= 0.88
+    """The course's recipe, three runs (seeds 0, 1, 2): 0.88 test accuracy on average.
+
+    One run's final accuracy is a noisy number: the last Nadam steps move it by about 0.4%
+    (standard deviation over seeds), in Keras 3 as here, so the claim is about the mean. The
+    floor of 0.87 per run still catches a recipe that trains badly.
+    """
+    accuracies = []
+    for seed in range(3):
+        tg.manual_seed(seed)
+        _, accuracy = train_course_model(fashion, epochs=10, verbose=2)
+        print(f"seed {seed}: test accuracy {accuracy:.4f}")
+        accuracies.append(accuracy)
+    assert min(accuracies) >= 0.87
+    assert np.mean(accuracies) >= 0.88
 
 
 def test_breast_cancer_recipe():
