@@ -7,7 +7,8 @@ Dense(128, selu, lecun_normal) x 2 -> Dense(10, softmax); Nadam, categorical cro
 batch 32, shuffled. ``fit`` tracks the running loss and accuracy; the explicit loop is what a
 user writes by hand (DataLoader, zero_grad, backward, step) tracking the same two numbers, so
 fit/loop is the price of the Keras-style machinery (callbacks, logs, batching). The bare
-loop tracks nothing and is compared with fit compiled without metrics.
+loop tracks nothing and is compared with fit compiled without metrics. Times are medians over
+rounds; a ratio is the median of the per-round ratios.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from common import print_table  # noqa: E402
+from common import SETTLE_SECONDS, median_ratio, print_table  # noqa: E402
 
 import tinygrad_edu as tg  # noqa: E402
 from tinygrad_edu import nn  # noqa: E402
@@ -97,7 +98,7 @@ def epoch_with_torch(x, y_onehot):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=12_800, help="training samples per epoch")
-    parser.add_argument("--rounds", type=int, default=5, help="interleaved repetitions")
+    parser.add_argument("--rounds", type=int, default=7, help="interleaved repetitions")
     args = parser.parse_args()
     (x_train, y_train), _ = tg.load_fashion_mnist()
     x = (x_train[: args.samples] / np.float32(255)).astype(np.float32)
@@ -111,15 +112,17 @@ def main() -> None:
     if torch is not None:
         variants["torch"] = epoch_with_torch
     seconds = {name: [] for name in variants}
-    for _ in range(args.rounds):
-        for name, run in variants.items():
-            seconds[name].append(run(x, y))
+    names = list(variants)
+    for round_index in range(args.rounds):  # alternate the order, pause before each variant
+        for name in (names if round_index % 2 == 0 else names[::-1]):
+            time.sleep(SETTLE_SECONDS)
+            seconds[name].append(variants[name](x, y))
     steps = -(-len(x) // 32)
     median = {name: statistics.median(values) for name, values in seconds.items()}
     baseline = {"fit": "explicit loop", "explicit loop": "explicit loop",
                 "fit, no metrics": "bare loop", "bare loop": "bare loop", "torch": "bare loop"}
     rows = [[name, f"{median[name]:.2f}", f"{median[name] / steps * 1e3:.2f}",
-             f"{median[name] / median[baseline[name]]:.3f} ({baseline[name]})"]
+             f"{median_ratio(seconds, name, baseline[name]):.3f} ({baseline[name]})"]
             for name in variants]
     print_table(f"one epoch, {len(x)} samples, batch 32 ({steps} steps), median of "
                 f"{args.rounds}", ["variant", "s/epoch", "ms/step", "ratio"], rows)
