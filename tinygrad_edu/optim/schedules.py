@@ -60,7 +60,24 @@ class LearningRateSchedule:
         return f"{type(self).__name__}({arguments})"
 
 
-class ExponentialDecay(LearningRateSchedule):
+class _StepwiseDecay(LearningRateSchedule):
+    """The arguments and the progress ``p`` shared by ExponentialDecay and InverseTimeDecay:
+    ``p = step / decay_steps``, floored with ``staircase=True``."""
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False):
+        name = type(self).__name__
+        self.initial_learning_rate = _check_number(name, "initial_learning_rate",
+                                                   initial_learning_rate)
+        self.decay_steps = _check_number(name, "decay_steps", decay_steps, positive=True)
+        self.decay_rate = _check_number(name, "decay_rate", decay_rate)
+        self.staircase = bool(staircase)
+
+    def _progress(self, step) -> float:
+        p = step / self.decay_steps
+        return math.floor(p) if self.staircase else p
+
+
+class ExponentialDecay(_StepwiseDecay):
     """Multiply the learning rate by ``decay_rate`` every ``decay_steps`` steps.
 
     ``lr(step) = initial_learning_rate * decay_rate ** (step / decay_steps)``; with
@@ -68,19 +85,8 @@ class ExponentialDecay(LearningRateSchedule):
     PyTorch's ``ExponentialLR(gamma)`` is ``decay_steps=1`` applied per epoch.
     """
 
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False):
-        name = "ExponentialDecay"
-        self.initial_learning_rate = _check_number(name, "initial_learning_rate",
-                                                   initial_learning_rate)
-        self.decay_steps = _check_number(name, "decay_steps", decay_steps, positive=True)
-        self.decay_rate = _check_number(name, "decay_rate", decay_rate)
-        self.staircase = bool(staircase)
-
     def __call__(self, step):
-        p = step / self.decay_steps
-        if self.staircase:
-            p = math.floor(p)
-        return self.initial_learning_rate * self.decay_rate**p
+        return self.initial_learning_rate * self.decay_rate ** self._progress(step)
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
@@ -144,26 +150,15 @@ class PolynomialDecay(LearningRateSchedule):
         return span * (1 - p) ** self.power + self.end_learning_rate
 
 
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_StepwiseDecay):
     """``lr = initial_learning_rate / (1 + decay_rate * step / decay_steps)``.
 
     With ``staircase=True`` the fraction is floored. ``decay_steps=1`` is old Keras's
     ``decay`` argument, ``lr / (1 + decay * iterations)``.
     """
 
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False):
-        name = "InverseTimeDecay"
-        self.initial_learning_rate = _check_number(name, "initial_learning_rate",
-                                                   initial_learning_rate)
-        self.decay_steps = _check_number(name, "decay_steps", decay_steps, positive=True)
-        self.decay_rate = _check_number(name, "decay_rate", decay_rate)
-        self.staircase = bool(staircase)
-
     def __call__(self, step):
-        p = step / self.decay_steps
-        if self.staircase:
-            p = math.floor(p)
-        return self.initial_learning_rate / (1 + self.decay_rate * p)
+        return self.initial_learning_rate / (1 + self.decay_rate * self._progress(step))
 
 
 def _cosine(fraction):
