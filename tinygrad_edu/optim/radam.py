@@ -54,17 +54,19 @@ class RAdam(Optimizer):
         beta_1, beta_2 = self.beta_1, self.beta_2
         rho_inf = 2 / (1 - beta_2) - 1
         rho_t = rho_inf - 2 * t * beta_2**t / (1 - beta_2**t)
+        rectified = rho_t > 5  # else v is too young an estimate to divide by
+        if rectified:
+            epsilon_hat = self.epsilon / math.sqrt(1 - beta_2**t)
+            r_t = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf
+                            / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
         for p, g, m, v in cache_blocks(param, grad, self.m[i], self.v[i]):
             m *= beta_1
             m += (1 - beta_1) * g
             v *= beta_2
             v += (1 - beta_2) * g**2
             m_hat = m / (1 - beta_1**t)
-            if rho_t <= 5:
+            if not rectified:
                 p -= lr * m_hat
                 continue
             v_hat = v / (1 - beta_2**t)
-            epsilon_hat = self.epsilon / math.sqrt(1 - beta_2**t)
-            r_t = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf
-                            / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
             apply_adam_update(p, lr * r_t, m_hat, v_hat, epsilon_hat)  # p -= lr*r_t*m_hat/(...)
