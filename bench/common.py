@@ -89,12 +89,6 @@ def interleaved_samples(factories: dict, steps: int, rounds: int, warmup: int = 
     return samples
 
 
-def interleaved_ms_per_step(factories: dict, steps: int, rounds: int, warmup: int = 5) -> dict:
-    """Median over rounds of the mean ms per step, for each variant (see interleaved_samples)."""
-    samples = interleaved_samples(factories, steps, rounds, warmup)
-    return {name: statistics.median(values) for name, values in samples.items()}
-
-
 def median_ratio(samples: dict, name: str, reference: str) -> float:
     """Median over rounds of name's time / reference's time in the same round.
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from tinygrad_edu import functional, regularizers
 from tinygrad_edu import init as initializers
-from tinygrad_edu.nn.layers import _activation_config, _initializer_config
+from tinygrad_edu.nn.layers import _activation_config, _kernel_and_bias_config
 from tinygrad_edu.nn.module import InputSpec, Module
 from tinygrad_edu.ops import conv as conv_ops
 
@@ -167,7 +167,6 @@ class Conv2D(Module):
                 _spatial_output(self, width, kw, sw, self.padding, dw), self.filters)
 
     def get_config(self):
-        kernel_init, bias_init = self._initializer_args
         return {
             **super().get_config(),
             "filters": self.filters,
@@ -177,11 +176,7 @@ class Conv2D(Module):
             "dilation_rate": list(self.dilation_rate),
             "activation": self._activation_arg,
             "use_bias": self.use_bias,
-            "kernel_initializer": _initializer_config(kernel_init, self.kernel_initializer),
-            "bias_initializer": _initializer_config(bias_init, self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+            **_kernel_and_bias_config(self),
         }
 
 

@@ -100,22 +100,30 @@ class Dense(Module):
         return (*tuple(input_shape)[:-1], self.units)
 
     def get_config(self):
-        kernel_init, bias_init = self._initializer_args
         return {
             **super().get_config(),
             "units": self.units,
             "activation": self._activation_arg,
             "use_bias": self.use_bias,
-            "kernel_initializer": _initializer_config(kernel_init, self.kernel_initializer),
-            "bias_initializer": _initializer_config(bias_init, self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+            **_kernel_and_bias_config(self),
         }
 
 
 def _initializer_config(argument, initializer):
     return argument if isinstance(argument, str) else initializers.serialize(initializer)
+
+
+def _kernel_and_bias_config(layer) -> dict:
+    """The initializer and regularizer entries of a kernel-and-bias layer's config (Dense,
+    Conv2D): the names the user gave, or the serialized objects."""
+    kernel_init, bias_init = layer._initializer_args
+    return {
+        "kernel_initializer": _initializer_config(kernel_init, layer.kernel_initializer),
+        "bias_initializer": _initializer_config(bias_init, layer.bias_initializer),
+        "kernel_regularizer": regularizers.serialize(layer.kernel_regularizer),
+        "bias_regularizer": regularizers.serialize(layer.bias_regularizer),
+        "activity_regularizer": regularizers.serialize(layer.activity_regularizer),
+    }
 
 
 class Activation(Module):

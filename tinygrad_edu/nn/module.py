@@ -463,7 +463,7 @@ class Module(KerasModelAPI):
         """Load a list of arrays in the order of :meth:`get_weights` (Keras's order), e.g.
         the weights of another model with the same layers, or of a Keras model."""
         own = self._layer_ordered_weights()
-        weights = list(weights)
+        weights = [np.asarray(value) for value in weights]
         if len(weights) != len(own):
             names = ", ".join(path for path, _ in own) or "none yet: build it first"
             raise ValueError(
@@ -472,7 +472,6 @@ class Module(KerasModelAPI):
                 "same-shaped model returns"
             )
         for (path, tensor), value in zip(own, weights):
-            value = np.asarray(value)
             if value.shape != tensor.shape:
                 raise ValueError(
                     f"{self.name}.set_weights: {path!r} has shape {tensor.shape} but the array "
@@ -481,7 +480,7 @@ class Module(KerasModelAPI):
                 )
         with no_grad():
             for (_, tensor), value in zip(own, weights):
-                tensor.copy_(np.asarray(value).astype(tensor.dtype, copy=False))
+                tensor.copy_(value.astype(tensor.dtype, copy=False))
 
     # ----- saving (implemented in tinygrad_edu.serialization) ------------------------------
     def save(self, path) -> None:
