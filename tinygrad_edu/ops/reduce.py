@@ -62,6 +62,22 @@ class Sum(Function):
         return _spread(g, self.inputs[0].shape, self.axis)
 
 
+class Mean(Function):
+    """y = sum of a over axis * (1/n), n the number of elements reduced.   da = g/n spread back.
+
+    One node rather than a Sum followed by a Mul: a mean ends every loss, so it is on the
+    path of every training step.
+    """
+
+    def forward(self, a, axis, keepdims, count):
+        self.axis = axis
+        self.scale = np.array(1.0 / count, dtype=a.dtype)  # 1/n in a's dtype
+        return np.add.reduce(a, axis=axis, keepdims=keepdims) * self.scale
+
+    def backward(self, g):
+        return _spread(Mul.apply(g, Tensor._wrap(self.scale)), self.inputs[0].shape, self.axis)
+
+
 class Max(Function):
     """y = max of a over axis.   da = g * [a == y] / (number of maxima): ties share g evenly."""
 
@@ -104,10 +120,9 @@ def mean(a, axis=None, keepdims=False):
     count = _reduced_count(a.shape, axis)
     if count == 0:
         raise ValueError(f"mean: reducing axis {axis} of shape {a.shape} takes no elements")
-    total = Sum.apply(a, axis=axis, keepdims=keepdims)
     if a.data.dtype.kind != "f":  # the mean of integers is a float
-        return total * (1.0 / count)
-    return Mul.apply(total, Tensor._wrap(np.array(1.0 / count, dtype=a.data.dtype)))
+        return Sum.apply(a, axis=axis, keepdims=keepdims) * (1.0 / count)
+    return Mean.apply(a, axis=axis, keepdims=keepdims, count=count)
 
 
 def max(a, axis=None, keepdims=False):  # noqa: A001
