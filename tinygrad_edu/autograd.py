@@ -205,7 +205,8 @@ class Function:
             else:
                 return out
             node.inputs = inputs
-            node.module_path = state.module_path
+            if state.module_path is not None:
+                node.module_path = state.module_path
             node._stamp = state.version_clock
             node._seq = next(_sequence)
             out._requires_grad = True
@@ -224,10 +225,12 @@ class Function:
 
     def _release(self) -> None:
         """Drop what backward needed; a second backward through this node then fails clearly."""
-        module_path = self.module_path
-        self.__dict__.clear()
-        self.module_path = module_path
+        saved = self.__dict__
+        module_path = saved.get("module_path")
+        saved.clear()
         self._freed = True
+        if module_path is not None:
+            self.module_path = module_path
 
     def __repr__(self) -> str:
         where = f" in {self.module_path}" if self.module_path else ""
@@ -342,11 +345,25 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                 if parent_grad is None or not parent._requires_grad:
                     continue
                 parent_data = parent.data
-                if parent_grad.data.shape != parent_data.shape:
+                grad_data = parent_grad.data
+                if grad_data.shape != parent_data.shape:
                     parent_grad = unbroadcast(parent_grad, parent_data.shape)
-                if parent_grad.data.dtype != parent_data.dtype:
+                if grad_data.dtype != parent_data.dtype:
                     parent_grad = parent_grad.astype(parent_data.dtype)
-                _receive(parent, parent_grad, grads, waiting, leaves)
+                # _receive, spelled out: this line runs once per edge of the graph
+                parent_key = id(parent)
+                previous = grads.get(parent_key)
+                if previous is not None:
+                    grads[parent_key] = previous + parent_grad
+                else:
+                    grads[parent_key] = parent_grad
+                    parent_node = parent._ctx
+                    if parent_node is None:
+                        leaves.append(parent)
+                    elif parent_node._freed:
+                        raise _freed_error(parent_node)
+                    else:
+                        heappush(waiting, (-parent_node._seq, parent_key, parent))
             if not retain_graph:
                 node._release()
         for leaf in leaves:
@@ -493,7 +510,7 @@ def _root_grad(output, given, who: str):
                 "implicitly for a single-element output. Pass the upstream gradient "
                 "(e.g. out.backward(Tensor(np.ones(out.shape))) or reduce with .sum()/.mean())."
             )
-        return _make_tensor(np.ones(output.shape, dtype=output.data.dtype))
+        return _make_tensor(np.ones_like(output.data))  # dL/dL = 1
     if not isinstance(given, _tensor_class):
         given = _tensor_class(given, dtype=output.data.dtype)
     if given.shape != output.shape:

@@ -9,15 +9,17 @@ The engine then sums the gradients over broadcast batch axes (``autograd.unbroad
 
 from __future__ import annotations
 
-from tinygrad_edu.autograd import Function
+from tinygrad_edu.autograd import Function, state
 from tinygrad_edu.ops.shape import Transpose
-from tinygrad_edu.tensor import operands
+from tinygrad_edu.tensor import Tensor, operands
 
 _SWAP_LAST_TWO = {n: (*range(n - 2), n - 1, n - 2) for n in range(2, 8)}
 
 
 def _mT(t):
     """The matrix transpose of every matrix in a batch: the last two axes swapped."""
+    if not state.grad_enabled:  # nothing to record: the numpy view is the whole op
+        return Tensor._wrap(t.data.swapaxes(-1, -2))
     ndim = t.ndim
     axes = _SWAP_LAST_TWO.get(ndim) or (*range(ndim - 2), ndim - 1, ndim - 2)
     return Transpose.apply(t, axes=axes)
@@ -36,8 +38,8 @@ class MatMul(Function):
     def backward(self, g):
         a, b = self.inputs
         # MatMul.apply is what ``@`` calls for operands of 2 or more dims, as these are.
-        grad_a = MatMul.apply(g, _mT(b)) if a.requires_grad else None
-        grad_b = MatMul.apply(_mT(a), g) if b.requires_grad else None
+        grad_a = MatMul.apply(g, _mT(b)) if a._requires_grad else None
+        grad_b = MatMul.apply(_mT(a), g) if b._requires_grad else None
         return grad_a, grad_b
 
 
