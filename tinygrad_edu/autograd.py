@@ -350,20 +350,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                     parent_grad = unbroadcast(parent_grad, parent_data.shape)
                 if grad_data.dtype != parent_data.dtype:
                     parent_grad = parent_grad.astype(parent_data.dtype)
-                # _receive, spelled out: this line runs once per edge of the graph
-                parent_key = id(parent)
-                previous = grads.get(parent_key)
-                if previous is not None:
-                    grads[parent_key] = previous + parent_grad
-                else:
-                    grads[parent_key] = parent_grad
-                    parent_node = parent._ctx
-                    if parent_node is None:
-                        leaves.append(parent)
-                    elif parent_node._freed:
-                        raise _freed_error(parent_node)
-                    else:
-                        heappush(waiting, (-parent_node._seq, parent_key, parent))
+                _receive(parent, parent_grad, grads, waiting, leaves)
             if not retain_graph:
                 node._release()
         for leaf in leaves:
