@@ -84,9 +84,6 @@ class SparseSoftmaxCrossEntropy(Function):
         self.probs = np.exp(log_probs)
         # rows of (samples, classes) and each row's label: plain fancy indexing is the fast path
         self.rows = np.arange(labels.size)
-        if labels.ndim == 1:  # the usual (batch, classes) logits: nothing to flatten
-            self.flat_labels = labels
-            return -log_probs[self.rows, labels]
         self.flat_labels = labels.reshape(-1)
         picked = log_probs.reshape(-1, log_probs.shape[-1])[self.rows, self.flat_labels]
         return -picked.reshape(labels.shape)
@@ -95,8 +92,7 @@ class SparseSoftmaxCrossEntropy(Function):
         logits, labels = self.inputs
         if not is_grad_enabled():
             grad = self.probs.copy()  # probs stays intact for a retained second backward
-            rows_of_grad = grad if grad.ndim == 2 else grad.reshape(-1, grad.shape[-1])
-            rows_of_grad[self.rows, self.flat_labels] -= 1
+            grad.reshape(-1, grad.shape[-1])[self.rows, self.flat_labels] -= 1
             grad *= g.data[..., None]
             return Tensor._wrap(grad), None
         one_hot = Tensor._wrap(np.eye(logits.shape[-1], dtype=logits.data.dtype)[labels.data])
