@@ -9,6 +9,8 @@ Run:  python bench/bench_core.py [--quick]
     bound for any numpy framework), tinygrad_edu, and PyTorch;
     The same step with Adam and Nadam (Keras's formulas; PyTorch's own Adam/NAdam).
 (c) backward time of a chain of N and 2N ops (it should double, not quadruple).
+(d) the SGD step of a tiny MLP (16-16-16-10, batch 4), so small that the step time is the
+    framework's own overhead, against the same step by hand in numpy and in PyTorch.
 
 Times are medians over interleaved rounds; a ratio is the median of the per-round ratios.
 """
@@ -44,6 +46,8 @@ except ImportError:  # the benchmark still runs without the reference
     torch = None
 
 LEARNING_RATE = 0.01
+MLP_SIZES = (784, 256, 128, 10)
+TINY_SIZES = (16, 16, 16, 10)  # so small that a step is nearly all framework overhead
 
 
 def best_us(fn, number: int, repeat: int = 7) -> float:
@@ -133,9 +137,9 @@ def numpy_nadam(params, lr=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
     return update
 
 
-def numpy_step_factory(batches, optimizer="sgd"):
+def numpy_step_factory(batches, optimizer="sgd", sizes=MLP_SIZES):
     """The hand-written forward and backward pass: what a framework cannot beat."""
-    w1, b1, w2, b2, w3, b3 = mlp_weights()
+    w1, b1, w2, b2, w3, b3 = mlp_weights(sizes)
     params = [w1, b1, w2, b2, w3, b3]
     update = {"sgd": numpy_sgd, "adam": numpy_adam, "nadam": numpy_nadam}[optimizer](params)
     data = cycle(batches)
@@ -165,8 +169,9 @@ def numpy_step_factory(batches, optimizer="sgd"):
     return step
 
 
-def tinygrad_step_factory(batches, optimizer="sgd"):
-    w1, b1, w2, b2, w3, b3 = params = [tg.Tensor(w, requires_grad=True) for w in mlp_weights()]
+def tinygrad_step_factory(batches, optimizer="sgd", sizes=MLP_SIZES):
+    w1, b1, w2, b2, w3, b3 = params = [tg.Tensor(w, requires_grad=True)
+                                       for w in mlp_weights(sizes)]
     data = cycle([(tg.Tensor(x), tg.Tensor(y)) for x, y in batches])
     make = {"sgd": lambda: tg.optim.SGD(params, lr=LEARNING_RATE),
             "adam": lambda: tg.optim.Adam(params, lr=1e-3),
@@ -185,8 +190,8 @@ def tinygrad_step_factory(batches, optimizer="sgd"):
     return step
 
 
-def torch_step_factory(batches, optimizer="sgd"):
-    params = [torch.tensor(w, requires_grad=True) for w in mlp_weights()]
+def torch_step_factory(batches, optimizer="sgd", sizes=MLP_SIZES):
+    params = [torch.tensor(w, requires_grad=True) for w in mlp_weights(sizes)]
     w1, b1, w2, b2, w3, b3 = params
     data = cycle([(torch.from_numpy(x), torch.from_numpy(y)) for x, y in batches])
     cross_entropy = torch.nn.functional.cross_entropy
@@ -227,6 +232,26 @@ def bench_mlp(quick: bool, factories: dict, title: str, optimizer: str = "sgd") 
     print_table(f"{title} (data: {source})", header, rows)
 
 
+def bench_tiny(quick: bool, factories: dict) -> None:
+    """The SGD step on a tiny MLP, where the arithmetic is negligible: the time is the cost of
+    the framework itself (recording the graph, walking it backward, the optimizer's loop)."""
+    rng = np.random.default_rng(0)
+    batches = [(rng.random((4, TINY_SIZES[0]), dtype=np.float32), rng.integers(0, 10, size=4))
+               for _ in range(50)]
+    variants = {name: (lambda make=make: make(batches, "sgd", TINY_SIZES))
+                for name, make in factories.items()}
+    samples = interleaved_samples(variants, steps=200 if quick else 1000,
+                                  rounds=5 if quick else 9, warmup=10)
+    row = [f"{statistics.median(samples[name]) * 1e3:.0f}" for name in factories]
+    row.append(f"{median_ratio(samples, 'tinygrad_edu', 'numpy'):.2f}")
+    header = [f"{name} us" for name in factories] + ["tg/numpy"]
+    if "torch" in factories:
+        row.append(f"{median_ratio(samples, 'tinygrad_edu', 'torch'):.2f}")
+        header.append("tg/torch")
+    print_table("(d) the SGD step of a tiny MLP 16-16-16-10 at batch 4: framework overhead alone",
+                header, [row])
+
+
 def bench_chain() -> None:
     def backward_seconds(length):
         x = tg.Tensor(1.0, requires_grad=True)
@@ -260,6 +285,7 @@ def main() -> None:
         bench_mlp(args.quick, factories, f"(b) the same step with {optimizer.capitalize()}",
                   optimizer)
     bench_chain()
+    bench_tiny(args.quick, factories)
 
 
 if __name__ == "__main__":
