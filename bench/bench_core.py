@@ -220,16 +220,22 @@ def bench_mlp(quick: bool, factories: dict, title: str, optimizer: str = "sgd") 
         steps = max(20, (2000 if not quick else 400) // batch_size * 4)
         samples = interleaved_samples(variants, steps=steps, rounds=5 if quick else 11,
                                       warmup=10)
-        times = {name: statistics.median(values) for name, values in samples.items()}
-        row = [batch_size] + [f"{times[name]:.3f}" for name in variants]
-        row.append(f"{median_ratio(samples, 'tinygrad_edu', 'numpy'):.3f}")
-        if "torch" in times:
-            row.append(f"{median_ratio(samples, 'tinygrad_edu', 'torch'):.3f}")
-        rows.append(row)
-    header = ["batch"] + [f"{name} ms" for name in factories] + ["tg/numpy"]
-    if "torch" in factories:
-        header.append("tg/torch")
-    print_table(f"{title} (data: {source})", header, rows)
+        rows.append([batch_size, *_timing_row(samples, unit="ms")])
+    print_table(f"{title} (data: {source})", ["batch", *_timing_header(factories, "ms")], rows)
+
+
+def _timing_row(samples: dict, unit: str) -> list[str]:
+    """Each variant's median time, then tinygrad_edu's ratio to numpy and (if run) torch."""
+    scale, digits = (1.0, 3) if unit == "ms" else (1e3, 0)
+    row = [f"{statistics.median(values) * scale:.{digits}f}" for values in samples.values()]
+    row += [f"{median_ratio(samples, 'tinygrad_edu', reference):.3f}"
+            for reference in ("numpy", "torch") if reference in samples]
+    return row
+
+
+def _timing_header(factories: dict, unit: str) -> list[str]:
+    return ([f"{name} {unit}" for name in factories]
+            + [f"tg/{reference}" for reference in ("numpy", "torch") if reference in factories])
 
 
 def bench_tiny(quick: bool, factories: dict) -> None:
@@ -242,14 +248,8 @@ def bench_tiny(quick: bool, factories: dict) -> None:
                 for name, make in factories.items()}
     samples = interleaved_samples(variants, steps=200 if quick else 1000,
                                   rounds=5 if quick else 9, warmup=10)
-    row = [f"{statistics.median(samples[name]) * 1e3:.0f}" for name in factories]
-    row.append(f"{median_ratio(samples, 'tinygrad_edu', 'numpy'):.2f}")
-    header = [f"{name} us" for name in factories] + ["tg/numpy"]
-    if "torch" in factories:
-        row.append(f"{median_ratio(samples, 'tinygrad_edu', 'torch'):.2f}")
-        header.append("tg/torch")
     print_table("(d) the SGD step of a tiny MLP 16-16-16-10 at batch 4: framework overhead alone",
-                header, [row])
+                _timing_header(factories, "us"), [_timing_row(samples, unit="us")])
 
 
 def bench_chain() -> None:
