@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tinygrad_edu.optim.axpy import axpy
 from tinygrad_edu.optim.optimizer import Optimizer, check_number
 
 __all__ = ["SGD"]
@@ -20,6 +21,8 @@ class SGD(Optimizer):
 
     ``velocity`` starts at zero. The strings ``"momentum"`` and ``"nesterov"`` in
     ``compile`` mean ``SGD(momentum=0.9)`` and ``SGD(momentum=0.9, nesterov=True)``.
+    Each ``- lr * g`` is added in one pass over memory (:func:`~tinygrad_edu.optim.axpy.axpy`),
+    without numpy's temporary array ``lr * g``.
 
     PyTorch keeps the learning rate out of its buffer: ``b = momentum * b + g`` and
     ``p -= lr * b`` (Nesterov: ``p -= lr * (g + momentum * b)``), and its first step sets
@@ -51,14 +54,16 @@ class SGD(Optimizer):
         super().__init__(params, learning_rate, **options)
 
     def update_step(self, i, p, g, lr, t):
+        # axpy(a, x, y) is y += a * x in one pass (numpy's ``y += a * x`` makes a temporary).
         if not self.slot_names:
-            p -= lr * g
+            axpy(-lr, g, p)                 # p -= lr * g
             return
         momentum = self.momentum
         velocity = self.velocity[i]
         velocity *= momentum
-        velocity -= lr * g
+        axpy(-lr, g, velocity)              # velocity = momentum * velocity - lr * g
         if self.nesterov:
-            p += momentum * velocity - lr * g
+            axpy(momentum, velocity, p)     # p += momentum * velocity - lr * g
+            axpy(-lr, g, p)
         else:
             p += velocity
