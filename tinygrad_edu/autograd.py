@@ -269,6 +269,8 @@ def unbroadcast(grad_tensor, shape: tuple):
     extra = grad_tensor.ndim - len(shape)
     if extra:  # new leading axes: sum them away
         grad_tensor = _sum_op.apply(grad_tensor, axis=tuple(range(extra)), keepdims=False)
+        if grad_tensor.data.shape == shape:  # the usual case, a bias: nothing else to do
+            return grad_tensor
     stretched = tuple(i for i, size in enumerate(shape) if size == 1 and grad_tensor.shape[i] != 1)
     if stretched:  # axes of size 1 that were repeated: sum, keeping them
         grad_tensor = _sum_op.apply(grad_tensor, axis=stretched, keepdims=True)
@@ -497,7 +499,7 @@ def _root_grad(output, given, who: str):
                 "implicitly for a single-element output. Pass the upstream gradient "
                 "(e.g. out.backward(Tensor(np.ones(out.shape))) or reduce with .sum()/.mean())."
             )
-        return _make_tensor(np.ones_like(output.data))  # dL/dL = 1
+        return _make_tensor(np.ones(output.data.shape, output.data.dtype))  # dL/dL = 1
     if not isinstance(given, _tensor_class):
         given = _tensor_class(given, dtype=output.data.dtype)
     if given.shape != output.shape:

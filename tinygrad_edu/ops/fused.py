@@ -80,8 +80,7 @@ class SparseSoftmaxCrossEntropy(Function):
     hint = "labels must hold one integer class index per row of logits"
 
     def forward(self, logits, labels):
-        log_probs = _log_softmax(logits, -1)
-        self.probs = np.exp(log_probs)
+        self.log_probs = log_probs = _log_softmax(logits, -1)
         # rows of (samples, classes) and each row's label: plain fancy indexing is the fast path
         self.rows = np.arange(labels.size)
         self.flat_labels = labels.reshape(-1)
@@ -91,7 +90,7 @@ class SparseSoftmaxCrossEntropy(Function):
     def backward(self, g):
         logits, labels = self.inputs
         if not is_grad_enabled():
-            grad = self.probs.copy()  # probs stays intact for a retained second backward
+            grad = np.exp(self.log_probs)  # softmax(z), a new array to write into
             grad.reshape(-1, grad.shape[-1])[self.rows, self.flat_labels] -= 1
             grad *= g.data[..., None]
             return Tensor._wrap(grad), None
@@ -201,7 +200,7 @@ def integer_labels(labels, logits: Tensor, who: str) -> Tensor:
     classes = logits.shape[-1]
     values = values.astype(np.intp, copy=False)
     # One pass for both bounds: read as unsigned, a negative label becomes huge.
-    if (values.view(np.uintp) >= classes).any():
+    if np.maximum.reduce(values.view(np.uintp), axis=None, initial=0) >= classes:
         raise ValueError(
             f"{who}: labels must lie in [0, {classes - 1}] for {classes} classes, got values "
             f"from {values.min()} to {values.max()}"
