@@ -95,19 +95,24 @@ def _load_routines() -> dict:
                                     ctypes.c_void_p, int_type]
                 if _agrees_with_numpy(routine, np.dtype(char)):
                     routines[char] = routine
-                break
+                break  # the first name found is this library's; a wrong one is not retried
         if routines:
             _library_path = path
             return routines
     return {}
 
 
-def blas_axpy_library() -> str | None:
-    """Path of the BLAS library whose axpy is in use, or None when numpy does the update."""
+def _checked_routines() -> dict:
+    """The routines by dtype char, found and checked on the first call."""
     global _routines
     if _routines is None:
         _routines = _load_routines()
-    return _library_path if _routines else None
+    return _routines
+
+
+def blas_axpy_library() -> str | None:
+    """Path of the BLAS library whose axpy is in use, or None when numpy does the update."""
+    return _library_path if _checked_routines() else None
 
 
 def axpy(alpha: float, x: np.ndarray, y: np.ndarray) -> None:
@@ -118,11 +123,8 @@ def axpy(alpha: float, x: np.ndarray, y: np.ndarray) -> None:
         x: array of the shape of ``y``; it is only read.
         y: the array written into (a parameter or an optimizer state).
     """
-    global _routines
     if y.size >= MIN_BLAS_ELEMENTS:
-        if _routines is None:
-            _routines = _load_routines()
-        routine = _routines.get(y.dtype.char)
+        routine = _checked_routines().get(y.dtype.char)
         if (routine is not None and x.dtype == y.dtype and x.shape == y.shape
                 and x.flags.c_contiguous and y.flags.c_contiguous and y.flags.writeable
                 and not np.may_share_memory(x, y)):
