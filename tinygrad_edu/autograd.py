@@ -39,13 +39,15 @@ __all__ = [
 
 
 class _State:
-    """Process-wide switches read on every op (plain attributes: the per-op path is hot)."""
+    """Process-wide switches read on every op (instance attributes: the per-op path is hot,
+    and Python reads an object's own attributes faster than its class's)."""
 
-    grad_enabled = True
-    anomaly = False
-    # Bumped by every in-place change; a tensor's _version is the clock value of its last one.
-    version_clock = 0
-    module_path = None  # dotted name of the module whose forward is running, e.g. "dense_1"
+    def __init__(self):
+        self.grad_enabled = True
+        self.anomaly = False
+        # Bumped by every in-place change; a tensor's _version is the clock value of its last.
+        self.version_clock = 0
+        self.module_path = None  # the module whose forward is running, e.g. "dense_1"
 
 
 state = _State()
@@ -159,7 +161,6 @@ class Function:
     inputs = None
     _stamp = 0
     _seq = 0
-    _freed = False
     module_path = None
     created_at = None
     _output_ref = None
@@ -224,11 +225,10 @@ class Function:
         raise NotImplementedError
 
     def _release(self) -> None:
-        """Drop what backward needed; a second backward through this node then fails clearly."""
-        saved = self.__dict__
-        module_path = saved.get("module_path")
-        saved.clear()
-        self._freed = True
+        """Drop what backward needed, inputs included: with ``inputs`` back to None, a second
+        backward through this node fails clearly. The module path stays, for reprs."""
+        module_path = self.module_path
+        self.__dict__.clear()
         if module_path is not None:
             self.module_path = module_path
 
@@ -308,28 +308,47 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     grads: dict[int, object] = {}  # id(tensor) -> its gradient so far
     waiting: list = []  # heap of (-node._seq, id(tensor), tensor): the newest op first
     leaves: list = []
-    for root, root_grad in zip(roots, root_grads):
-        _receive(root, root_grad, grads, waiting, leaves)
     # A gradient object handed to a leaf's .grad must not be handed to another one too.
     handed_out = {id(g) for g in root_grads}
     captured = {}
     saved_mode = state.grad_enabled
     state.grad_enabled = create_graph
+    anomaly = state.anomaly  # set by a context manager around the whole backward call
     # The graph holds no reference cycles, so the cyclic garbage collector has nothing to find
     # here; left running, its full passes over a large live graph make backward superlinear.
     collector_was_on = gc.isenabled()
     gc.disable()
     try:
-        while waiting:
+        incoming = zip(roots, root_grads)  # (tensor, a gradient contribution) pairs to take in
+        while True:
+            for parent, parent_grad in incoming:
+                if parent_grad is None or not parent._requires_grad:
+                    continue
+                parent_data = parent.data
+                grad_data = parent_grad.data
+                if grad_data.shape != parent_data.shape:
+                    parent_grad = unbroadcast(parent_grad, parent_data.shape)
+                if grad_data.dtype != parent_data.dtype:
+                    parent_grad = parent_grad.astype(parent_data.dtype)
+                key = id(parent)
+                previous = grads.get(key)
+                if previous is not None:  # used more than once: the contributions add up
+                    grads[key] = previous + parent_grad
+                    continue
+                grads[key] = parent_grad  # its first contribution: queue its op (or the leaf)
+                parent_node = parent._ctx
+                if parent_node is None:
+                    leaves.append(parent)
+                elif parent_node.inputs is None:  # released by an earlier backward
+                    raise _freed_error(parent_node)
+                else:
+                    heappush(waiting, (-parent_node._seq, key, parent))
+            if not waiting:
+                break
             _, key, tensor = heappop(waiting)
-            grad_out = grads.pop(key)
-            if tensor._hooks:
-                grad_out = _run_hooks(tensor, grad_out)
-            if capture is not None:
-                if key in capture:
-                    captured[key] = grad_out
-            elif tensor._retains_grad:
-                tensor.grad = grad_out if tensor.grad is None else tensor.grad + grad_out
+            grad_out = grads.pop(key)  # complete: every op that used this tensor has run
+            if tensor._hooks or tensor._retains_grad or capture is not None:
+                grad_out = _deliver(tensor, grad_out, capture, captured)
             node = tensor._ctx
             if create_graph and not node.differentiable_twice:
                 raise RuntimeError(
@@ -341,18 +360,9 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
             input_grads = node.backward(grad_out)
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
-            if state.anomaly:
+            if anomaly:
                 _check_finite(node, input_grads)
-            for parent, parent_grad in zip(node.inputs, input_grads):
-                if parent_grad is None or not parent._requires_grad:
-                    continue
-                parent_data = parent.data
-                grad_data = parent_grad.data
-                if grad_data.shape != parent_data.shape:
-                    parent_grad = unbroadcast(parent_grad, parent_data.shape)
-                if grad_data.dtype != parent_data.dtype:
-                    parent_grad = parent_grad.astype(parent_data.dtype)
-                _receive(parent, parent_grad, grads, waiting, leaves)
+            incoming = zip(node.inputs, input_grads)
             if not retain_graph:
                 node._release()
         for leaf in leaves:
@@ -374,21 +384,16 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     return captured
 
 
-def _receive(tensor, grad_tensor, grads, waiting, leaves) -> None:
-    """Add a gradient contribution; a tensor's first one queues its op (or its leaf)."""
-    key = id(tensor)
-    previous = grads.get(key)
-    if previous is not None:
-        grads[key] = previous + grad_tensor
-        return
-    grads[key] = grad_tensor
-    node = tensor._ctx
-    if node is None:
-        leaves.append(tensor)
-    elif node._freed:
-        raise _freed_error(node)
-    else:
-        heappush(waiting, (-node._seq, key, tensor))
+def _deliver(tensor, grad_out, capture, captured):
+    """A non-leaf's complete gradient meets its hooks, then ``retain_grad`` or ``grad()``."""
+    if tensor._hooks:
+        grad_out = _run_hooks(tensor, grad_out)
+    if capture is not None:
+        if id(tensor) in capture:
+            captured[id(tensor)] = grad_out
+    elif tensor._retains_grad:
+        tensor.grad = grad_out if tensor.grad is None else tensor.grad + grad_out
+    return grad_out
 
 
 def _run_hooks(tensor, grad_out):
