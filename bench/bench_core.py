@@ -32,9 +32,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import (  # noqa: E402
     cycle,
     interleaved_samples,
-    median_ratio,
     mlp_weights,
     print_table,
+    ratio_with_quartiles,
     training_batches,
 )
 
@@ -223,14 +223,15 @@ def torch_step_factory(batches, optimizer="sgd", sizes=MLP_SIZES):
     return step
 
 
-def bench_mlp(quick: bool, factories: dict, title: str, optimizer: str = "sgd") -> None:
+def bench_mlp(quick: bool, factories: dict, title: str, optimizer: str = "sgd",
+              rounds: int = 11) -> None:
     rows = []
     for batch_size in (32, 128, 1024):
         batches, source = training_batches(batch_size, count=50 if batch_size < 1024 else 20)
         variants = {name: (lambda make=make, batches=batches: make(batches, optimizer))
                     for name, make in factories.items()}
         steps = max(20, (2000 if not quick else 400) // batch_size * 4)
-        samples = interleaved_samples(variants, steps=steps, rounds=5 if quick else 11,
+        samples = interleaved_samples(variants, steps=steps, rounds=5 if quick else rounds,
                                       warmup=10)
         rows.append([batch_size, *_timing_row(samples, unit="ms")])
     print_table(f"{title} (data: {source})", ["batch", *_timing_header(factories, "ms")], rows)
@@ -243,7 +244,7 @@ def _timing_row(samples: dict, unit: str) -> list[str]:
     """Each variant's median time, then tinygrad_edu's ratio to each reference that ran."""
     scale, digits = (1.0, 3) if unit == "ms" else (1e3, 0)
     row = [f"{statistics.median(values) * scale:.{digits}f}" for values in samples.values()]
-    row += [f"{median_ratio(samples, 'tinygrad_edu', reference):.3f}"
+    row += [ratio_with_quartiles(samples, "tinygrad_edu", reference)
             for reference in REFERENCES if reference in samples]
     return row
 
@@ -301,7 +302,12 @@ def main() -> None:
                      "numpy+axpy": lambda batches, optimizer: numpy_step_factory(batches,
                                                                                  "sgd+axpy"),
                      **factories}
-    bench_mlp(args.quick, sgd_factories, "(b) MLP 784-256-128-10 training step, SGD")
+    # More rounds here: on a shared machine single rounds scatter by +-15%, and these ratios
+    # are the ones compared with targets.
+    bench_mlp(args.quick, sgd_factories, "(b) MLP 784-256-128-10 training step, SGD",
+              rounds=25)
+    print("tg/x: the median over rounds of tinygrad_edu's time / x's time in the same round; "
+          "[first, third quartile] of those ratios")
     library = blas_axpy_library()
     print("SGD's update p -= lr * g: numpy makes a temporary lr * g and takes two passes; "
           "tinygrad_edu and numpy+axpy take one, "

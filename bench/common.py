@@ -89,13 +89,26 @@ def interleaved_samples(factories: dict, steps: int, rounds: int, warmup: int = 
     return samples
 
 
-def median_ratio(samples: dict, name: str, reference: str) -> float:
-    """Median over rounds of name's time / reference's time in the same round.
+def round_ratios(samples: dict, name: str, reference: str) -> list[float]:
+    """name's time / reference's time in each round.
 
     Variants of one round run seconds apart, so the ratio within a round cancels most of the
     machine's slow drift in speed, which the ratio of two medians would not.
     """
-    return statistics.median(a / b for a, b in zip(samples[name], samples[reference]))
+    return [a / b for a, b in zip(samples[name], samples[reference])]
+
+
+def median_ratio(samples: dict, name: str, reference: str) -> float:
+    """Median over rounds of name's time / reference's time in the same round."""
+    return statistics.median(round_ratios(samples, name, reference))
+
+
+def ratio_with_quartiles(samples: dict, name: str, reference: str) -> str:
+    """The median per-round ratio and, in brackets, its first and third quartiles: the
+    spread shows how much the machine's speed wandered during the run."""
+    ratios = round_ratios(samples, name, reference)
+    first, _, third = statistics.quantiles(ratios, n=4)
+    return f"{statistics.median(ratios):.3f} [{first:.2f}, {third:.2f}]"
 
 
 def cycle(batches):
