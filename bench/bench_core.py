@@ -13,7 +13,8 @@ Run:  python bench/bench_core.py [--quick]
 (d) the SGD step of a tiny MLP (16-16-16-10, batch 4), so small that the step time is the
     framework's own overhead, against the same step by hand in numpy and in PyTorch.
 
-Times are medians over interleaved rounds; a ratio is the median of the per-round ratios.
+Times are medians over interleaved rounds; a ratio is the median of the per-round ratios,
+followed by their first and third quartiles in brackets.
 """
 
 from __future__ import annotations
