@@ -347,6 +347,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                 break
             _, key, tensor = heappop(waiting)
             grad_out = grads.pop(key)  # complete: every op that used this tensor has run
+            # Rare cases, tested here so that the common path makes no extra call.
             if tensor._hooks or tensor._retains_grad or capture is not None:
                 grad_out = _deliver(tensor, grad_out, capture, captured)
             node = tensor._ctx
