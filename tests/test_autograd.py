@@ -298,3 +298,11 @@ def test_manual_seed_makes_random_tensors_reproducible():
     a = tg.randn(4).numpy().copy()
     tg.manual_seed(3)
     assert (tg.randn(4).numpy() == a).all()
+
+
+def test_a_function_with_an_init_is_refused():
+    with pytest.raises(TypeError, match="no __init__"):
+
+        class _Scaled(tg.autograd.Function):
+            def __init__(self, factor):
+                self.factor = factor
