@@ -23,6 +23,7 @@ import numpy as np
 
 from tinygrad_edu.autograd import Function, is_grad_enabled
 from tinygrad_edu.ops.reduce import normalize_axis
+from tinygrad_edu.ops.reduce_kernels import max_last_axis, sum_axes
 from tinygrad_edu.tensor import Tensor, as_tensor
 
 __all__ = ["softmax_cross_entropy", "sparse_softmax_cross_entropy",
@@ -31,7 +32,11 @@ __all__ = ["softmax_cross_entropy", "sparse_softmax_cross_entropy",
 
 def _log_softmax(z: np.ndarray, axis: int) -> np.ndarray:
     """log softmax(z) = (z - max z) - log(sum(exp(z - max z))): every exp is at most 1."""
-    shifted = z - np.maximum.reduce(z, axis=axis, keepdims=True)  # np.max without its wrapper
+    axis %= z.ndim
+    if axis == z.ndim - 1:  # classes on the last axis: the fast row reductions
+        shifted = z - max_last_axis(z)
+        return shifted - np.log(sum_axes(np.exp(shifted), (axis,), keepdims=True))
+    shifted = z - np.maximum.reduce(z, axis=axis, keepdims=True)
     return shifted - np.log(np.add.reduce(np.exp(shifted), axis=axis, keepdims=True))
 
 
@@ -81,17 +86,17 @@ class SparseSoftmaxCrossEntropy(Function):
 
     def forward(self, logits, labels):
         self.log_probs = log_probs = _log_softmax(logits, -1)
-        # rows of (samples, classes) and each row's label: plain fancy indexing is the fast path
-        self.rows = np.arange(labels.size)
-        self.flat_labels = labels.reshape(-1)
-        picked = log_probs.reshape(-1, log_probs.shape[-1])[self.rows, self.flat_labels]
-        return -picked.reshape(labels.shape)
+        # Where each row's label sits in the flattened (samples, classes) array: one flat
+        # index is cheaper than a (row, column) pair of index arrays.
+        classes = log_probs.shape[-1]
+        self.picks = np.arange(0, labels.size * classes, classes) + labels.reshape(-1)
+        return -log_probs.reshape(-1).take(self.picks).reshape(labels.shape)
 
     def backward(self, g):
         logits, labels = self.inputs
         if not is_grad_enabled():
             grad = np.exp(self.log_probs)  # softmax(z), a new array to write into
-            grad.reshape(-1, grad.shape[-1])[self.rows, self.flat_labels] -= 1
+            grad.reshape(-1)[self.picks] -= 1  # each row's label once: no repeated index
             grad *= g.data[..., None]
             return Tensor._wrap(grad), None
         one_hot = Tensor._wrap(np.eye(logits.shape[-1], dtype=logits.data.dtype)[labels.data])

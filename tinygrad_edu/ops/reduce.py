@@ -12,6 +12,7 @@ import numpy as np
 
 from tinygrad_edu.autograd import Function
 from tinygrad_edu.ops.elementwise import Mul
+from tinygrad_edu.ops.reduce_kernels import max_last_axis, sum_axes
 from tinygrad_edu.tensor import Tensor, as_tensor
 
 
@@ -56,7 +57,7 @@ class Sum(Function):
 
     def forward(self, a, axis, keepdims):
         self.axis = axis
-        return np.add.reduce(a, axis=axis, keepdims=keepdims)  # np.sum without its wrapper
+        return sum_axes(a, axis, keepdims)
 
     def backward(self, g):
         return _spread(g, self.inputs[0].shape, self.axis)
@@ -72,7 +73,7 @@ class Mean(Function):
     def forward(self, a, axis, keepdims, count):
         self.axis = axis
         self.scale = np.array(1.0 / count, dtype=a.dtype)  # 1/n in a's dtype
-        return np.add.reduce(a, axis=axis, keepdims=keepdims) * self.scale
+        return sum_axes(a, axis, keepdims) * self.scale
 
     def backward(self, g):
         return _spread(Mul.apply(g, Tensor._wrap(self.scale)), self.inputs[0].shape, self.axis)
@@ -169,7 +170,10 @@ def logsumexp(a, axis=None, keepdims=False):
     """
     a = as_tensor(a)
     axis = normalize_axis(axis, a.ndim, "logsumexp")
-    shift = np.max(a.data, axis=axis, keepdims=True)
+    if axis == (a.ndim - 1,):  # the usual case: log-probabilities over the class axis
+        shift = max_last_axis(a.data)
+    else:
+        shift = np.max(a.data, axis=axis, keepdims=True)
     shift = np.where(np.isfinite(shift), shift, 0).astype(a.data.dtype, copy=False)
     shift_t = Tensor._wrap(shift)
     total = Sum.apply((a - shift_t).exp(), axis=axis, keepdims=True).log() + shift_t
