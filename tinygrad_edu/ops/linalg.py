@@ -19,7 +19,8 @@ _SWAP_LAST_TWO = {n: (*range(n - 2), n - 1, n - 2) for n in range(2, 8)}
 def _mT(t):
     """The matrix transpose of every matrix in a batch: the last two axes swapped."""
     if not state.grad_enabled:  # nothing to record: the numpy view is the whole op
-        return Tensor._wrap(t.data.swapaxes(-1, -2))
+        data = t.data
+        return Tensor._wrap(data.T if data.ndim == 2 else data.swapaxes(-1, -2))
     ndim = t.ndim
     axes = _SWAP_LAST_TWO.get(ndim) or (*range(ndim - 2), ndim - 1, ndim - 2)
     return Transpose.apply(t, axes=axes)

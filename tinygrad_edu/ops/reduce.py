@@ -13,6 +13,7 @@ import numpy as np
 from tinygrad_edu.autograd import Function
 from tinygrad_edu.ops.elementwise import Mul
 from tinygrad_edu.ops.reduce_kernels import max_last_axis, sum_axes
+from tinygrad_edu.ops.shape import BroadcastTo
 from tinygrad_edu.tensor import Tensor, as_tensor
 
 
@@ -47,9 +48,10 @@ def _reduced_shape(in_shape: tuple, axis) -> tuple:
 
 def _spread(g: Tensor, in_shape: tuple, axis) -> Tensor:
     """Reshape g to the keepdims shape and broadcast it over the reduced axes."""
-    if g.ndim != len(in_shape) and g.ndim != 0:  # a 0-d g broadcasts as it is
+    ndim = g.data.ndim
+    if ndim != len(in_shape) and ndim != 0:  # a 0-d g broadcasts as it is
         g = g.reshape(_kept_shape(in_shape, axis))
-    return g.broadcast_to(in_shape)
+    return g if g.data.shape == in_shape else BroadcastTo.apply(g, shape=in_shape)
 
 
 class Sum(Function):
