@@ -7,7 +7,7 @@ import tinygrad_edu as tg
 from tinygrad_edu.gradcheck import gradcheck
 from tinygrad_edu.ops import reduce_kernels
 from tinygrad_edu.ops.fused import sparse_softmax_cross_entropy
-from tinygrad_edu.ops.reduce_kernels import max_last_axis, sum_axes
+from tinygrad_edu.ops.reduce_kernels import max_axes, sum_axes
 
 RNG = np.random.default_rng(7)
 
@@ -78,20 +78,26 @@ def test_ones_are_shared_read_only():
 
 @pytest.mark.parametrize("shape", [(128, 10), (1024, 2), (4, 8, 10), (300, 100), (3, 4)])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
-def test_max_last_axis_matches_numpy(shape, dtype):
+def test_max_axes_over_the_last_axis_matches_numpy(shape, dtype):
     a = (RNG.standard_normal(shape) * 100).astype(dtype)
-    got = max_last_axis(a)
+    got = max_axes(a, (a.ndim - 1,))
     want = np.max(a, axis=-1, keepdims=True)
     assert got.shape == want.shape and got.dtype == want.dtype
     np.testing.assert_array_equal(got, want)
 
 
-def test_max_last_axis_propagates_nan_and_handles_infinities():
+@pytest.mark.parametrize("axis", [(0,), (0, 1), None])
+def test_max_axes_over_other_axes_matches_numpy(axis):
+    a = RNG.standard_normal((64, 8, 10)).astype(np.float32)
+    np.testing.assert_array_equal(max_axes(a, axis), np.max(a, axis=axis, keepdims=True))
+
+
+def test_max_axes_propagates_nan_and_handles_infinities():
     a = RNG.standard_normal((128, 10)).astype(np.float32)
     a[1, 3] = np.nan
     a[2, :] = -np.inf
     a[4, 7] = np.inf
-    got = max_last_axis(a)[:, 0]
+    got = max_axes(a, (1,))[:, 0]
     assert np.isnan(got[1]) and got[2] == -np.inf and got[4] == np.inf
     np.testing.assert_array_equal(np.delete(got, [1, 2, 4]),
                                   np.delete(np.max(a, axis=1), [1, 2, 4]))

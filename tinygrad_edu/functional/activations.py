@@ -18,7 +18,7 @@ from tinygrad_edu.autograd import Function
 from tinygrad_edu.lookup import unknown_name
 from tinygrad_edu.ops.elementwise import where
 from tinygrad_edu.ops.reduce import normalize_axis
-from tinygrad_edu.ops.reduce_kernels import max_last_axis, sum_axes
+from tinygrad_edu.ops.reduce_kernels import max_axes, sum_axes
 from tinygrad_edu.tensor import Tensor, as_tensor
 
 __all__ = [
@@ -61,10 +61,7 @@ class Softmax(Function):
 
     def forward(self, x, axis):
         self.axis = axis
-        if axis == (x.ndim - 1,):  # the usual case, classes last: the fast row reductions
-            shifted = np.exp(x - max_last_axis(x))
-        else:
-            shifted = np.exp(x - np.max(x, axis=axis, keepdims=True))
+        shifted = np.exp(x - max_axes(x, axis))
         return shifted / sum_axes(shifted, axis, keepdims=True)
 
     def backward(self, g):

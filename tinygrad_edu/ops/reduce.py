@@ -12,7 +12,7 @@ import numpy as np
 
 from tinygrad_edu.autograd import Function
 from tinygrad_edu.ops.elementwise import Mul
-from tinygrad_edu.ops.reduce_kernels import max_last_axis, sum_axes
+from tinygrad_edu.ops.reduce_kernels import max_axes, sum_axes
 from tinygrad_edu.ops.shape import BroadcastTo
 from tinygrad_edu.tensor import Tensor, as_tensor
 
@@ -172,10 +172,7 @@ def logsumexp(a, axis=None, keepdims=False):
     """
     a = as_tensor(a)
     axis = normalize_axis(axis, a.ndim, "logsumexp")
-    if axis == (a.ndim - 1,):  # the usual case: log-probabilities over the class axis
-        shift = max_last_axis(a.data)
-    else:
-        shift = np.max(a.data, axis=axis, keepdims=True)
+    shift = max_axes(a.data, axis)
     shift = np.where(np.isfinite(shift), shift, 0).astype(a.data.dtype, copy=False)
     shift_t = Tensor._wrap(shift)
     total = Sum.apply((a - shift_t).exp(), axis=axis, keepdims=True).log() + shift_t

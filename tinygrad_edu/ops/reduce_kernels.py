@@ -27,7 +27,7 @@ import math
 
 import numpy as np
 
-__all__ = ["sum_axes", "max_last_axis"]
+__all__ = ["sum_axes", "max_axes"]
 
 _BLAS_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _SHORT_ROW = 64  # up to this many classes, the transposed copy wins (see the module docstring)
@@ -56,8 +56,8 @@ def sum_axes(a: np.ndarray, axis: tuple | None, keepdims: bool) -> np.ndarray:
     ([3.0, 5.0, 7.0], [[3.0], [12.0]])
     """
     ndim = a.ndim
-    if (axis is None or len(axis) == ndim or a.size < _SMALL or a.dtype not in _BLAS_DTYPES
-            or not axis or not a.flags.c_contiguous):
+    if (axis is None or not axis or len(axis) == ndim or a.size < _SMALL
+            or a.dtype not in _BLAS_DTYPES or not a.flags.c_contiguous):
         return np.add.reduce(a, axis=axis, keepdims=keepdims)
     count = len(axis)
     shape = a.shape
@@ -73,15 +73,16 @@ def sum_axes(a: np.ndarray, axis: tuple | None, keepdims: bool) -> np.ndarray:
     return np.add.reduce(a, axis=axis, keepdims=keepdims)
 
 
-def max_last_axis(a: np.ndarray) -> np.ndarray:
-    """The maximum of every row along the last axis, keeping that axis (size 1).
+def max_axes(a: np.ndarray, axis: tuple | None) -> np.ndarray:
+    """``np.maximum.reduce(a, axis, keepdims=True)`` for ``axis`` a sorted tuple of axes or None.
 
     >>> import numpy as np
-    >>> max_last_axis(np.array([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]])).tolist()
+    >>> max_axes(np.array([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]]), (1,)).tolist()
     [[5.0], [7.0]]
     """
+    ndim = a.ndim
+    if axis != (ndim - 1,) or a.size < _SMALL or a.shape[-1] > _SHORT_ROW or ndim < 2:
+        return np.maximum.reduce(a, axis=axis, keepdims=True)
     classes = a.shape[-1]
-    if a.size < _SMALL or classes > _SHORT_ROW or a.ndim < 2:
-        return np.maximum.reduce(a, axis=-1, keepdims=True)
     columns = np.ascontiguousarray(a.reshape(-1, classes).T)  # (classes, rows), rows contiguous
     return np.maximum.reduce(columns, axis=0).reshape(a.shape[:-1] + (1,))
