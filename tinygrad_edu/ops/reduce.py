@@ -13,7 +13,7 @@ import numpy as np
 from tinygrad_edu.autograd import Function
 from tinygrad_edu.ops.elementwise import Mul
 from tinygrad_edu.ops.reduce_kernels import max_axes, sum_axes
-from tinygrad_edu.ops.shape import BroadcastTo
+from tinygrad_edu.ops.shape import broadcast_to
 from tinygrad_edu.tensor import Tensor, as_tensor
 
 
@@ -51,7 +51,7 @@ def _spread(g: Tensor, in_shape: tuple, axis) -> Tensor:
     ndim = g.data.ndim
     if ndim != len(in_shape) and ndim != 0:  # a 0-d g broadcasts as it is
         g = g.reshape(_kept_shape(in_shape, axis))
-    return g if g.data.shape == in_shape else BroadcastTo.apply(g, shape=in_shape)
+    return broadcast_to(g, in_shape)
 
 
 class Sum(Function):
