@@ -155,6 +155,18 @@ def test_an_optimizer_step_between_two_backward_passes_is_detected():
         loss.backward()
 
 
+def test_one_optimizer_step_marks_every_parameter_it_updates():
+    first = Tensor([1.0, 2.0], requires_grad=True)
+    second = Tensor([3.0, 4.0], requires_grad=True)
+    loss = (first.sum() + second * second).sum()  # only the Mul saved `second`
+    loss.backward(retain_graph=True)
+    versions = (first._version, second._version)
+    tg.optim.SGD([first, second], lr=0.1).step()
+    assert first._version > versions[0] and second._version > versions[1]
+    with pytest.raises(RuntimeError, match="modified in place"):
+        loss.backward()
+
+
 def test_inplace_change_of_a_saved_output_is_detected():
     w = Tensor([1.0, 2.0], requires_grad=True)
     y = w.exp()

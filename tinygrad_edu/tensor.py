@@ -244,12 +244,8 @@ class Tensor:
         self._bump_version()
 
     def _bump_version(self) -> None:
-        """Record an in-place change of ``data``: graphs that saved this tensor will notice.
-
-        Optimizers call this after updating a parameter's array in place.
-        """
-        state.version_clock += 1
-        self._version = state.version_clock
+        """Record an in-place change of ``data``: graphs that saved this tensor will notice."""
+        bump_versions((self,))
 
     def _inplace(self, what, ufunc, other):
         self._prepare_inplace(what)
@@ -491,6 +487,18 @@ class Tensor:
 
 
 _new = object.__new__
+
+
+def bump_versions(tensors) -> None:
+    """Record an in-place change of each tensor's ``data``, with one tick of the version clock.
+
+    Optimizers call this once per step, after updating the parameters' arrays in place: a graph
+    that saved one of them then refuses to run its backward on the changed values.
+    """
+    state.version_clock += 1
+    clock = state.version_clock
+    for t in tensors:
+        t._version = clock
 
 
 def as_tensor(value, dtype=None) -> Tensor:

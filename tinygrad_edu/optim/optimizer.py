@@ -42,7 +42,7 @@ import warnings
 import numpy as np
 
 from tinygrad_edu.optim import clipping, schedules
-from tinygrad_edu.tensor import Tensor
+from tinygrad_edu.tensor import Tensor, bump_versions
 
 __all__ = ["Optimizer", "check_number", "cache_blocks"]
 
@@ -295,7 +295,7 @@ class Optimizer:
         update_step = self.update_step
         for i, param, g in zip(indices, active, grads):
             update_step(i, param.data, g, lr, t)
-            param._bump_version()
+        bump_versions(active)
         self.iterations = t
 
     def _clipped(self, params, grads):
