@@ -312,8 +312,12 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     Returns:
         dict id -> gradient Tensor for the captured tensors (empty when ``capture`` is None).
     """
-    grads: dict[int, object] = {}  # id(tensor) -> its gradient so far
-    waiting: list = []  # heap of (-node._seq, id(tensor), tensor): the newest op first
+    # Keyed by the tensor itself: a Tensor hashes by identity (its == builds a boolean tensor,
+    # but a dict compares keys by identity first, and distinct tensors never share a hash).
+    grads: dict = {}  # tensor -> its gradient so far
+    # Heap of (-node._seq, tensor): the newest op first. Every node has its own _seq, so two
+    # entries never tie and the tensors themselves are never compared.
+    waiting: list = []
     leaves: list = []
     # A gradient object handed to a leaf's .grad must not be handed to another one too.
     handed_out = {id(g) for g in root_grads}
@@ -335,25 +339,25 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                 grad_data = parent_grad.data
                 if grad_data.shape != parent_data.shape:
                     parent_grad = unbroadcast(parent_grad, parent_data.shape)
-                if grad_data.dtype != parent_data.dtype:
-                    parent_grad = parent_grad.astype(parent_data.dtype)
-                key = id(parent)
-                previous = grads.get(key)
+                dtype = parent_data.dtype
+                if grad_data.dtype is not dtype and grad_data.dtype != dtype:  # `is`: the fast test
+                    parent_grad = parent_grad.astype(dtype)
+                previous = grads.get(parent)
                 if previous is not None:  # used more than once: the contributions add up
-                    grads[key] = previous + parent_grad
+                    grads[parent] = previous + parent_grad
                     continue
-                grads[key] = parent_grad  # its first contribution: queue its op (or the leaf)
+                grads[parent] = parent_grad  # its first contribution: queue its op (or the leaf)
                 parent_node = parent._ctx
                 if parent_node is None:
                     leaves.append(parent)
                 elif parent_node.inputs is None:  # released by an earlier backward
                     raise _freed_error(parent_node)
                 else:
-                    heappush(waiting, (-parent_node._seq, key, parent))
+                    heappush(waiting, (-parent_node._seq, parent))
             if not waiting:
                 break
-            _, key, tensor = heappop(waiting)
-            grad_out = grads.pop(key)  # complete: every op that used this tensor has run
+            tensor = heappop(waiting)[1]
+            grad_out = grads.pop(tensor)  # complete: every op that used this tensor has run
             # Rare cases, tested here so that the common path makes no extra call.
             if tensor._hooks or tensor._retains_grad or capture is not None:
                 grad_out = _deliver(tensor, grad_out, capture, captured)
@@ -374,7 +378,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
             if not retain_graph:
                 node._release()
         for leaf in leaves:
-            grad_out = grads.pop(id(leaf))
+            grad_out = grads.pop(leaf)
             if leaf._hooks:
                 grad_out = _run_hooks(leaf, grad_out)
             if capture is not None:
