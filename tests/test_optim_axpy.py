@@ -42,6 +42,24 @@ def test_the_blas_path_writes_into_the_array_through_a_numpy_scalar_alpha():
     assert np.array_equal(y, np.full_like(y, 0.5))
 
 
+def test_a_read_only_x_takes_the_blas_path_through_its_own_address(monkeypatch):
+    if blas_axpy_library() is None:
+        pytest.skip("this numpy build carries no OpenBLAS of its own")
+    x = np.full(4 * MIN_BLAS_ELEMENTS, 2.0, dtype=np.float32)
+    x.flags.writeable = False  # e.g. a gradient shared read-only
+    writable = np.ones(8, dtype=np.float64)
+    assert axpy_module._address(x) == x.ctypes.data
+    assert axpy_module._address(writable) == writable.ctypes.data
+    addressed = []
+    real_address = axpy_module._address
+    monkeypatch.setattr(axpy_module, "_address",
+                        lambda array: addressed.append(array) or real_address(array))
+    y = np.ones_like(x)
+    axpy(-0.25, x, y)
+    assert addressed[0] is x and addressed[1] is y  # the BLAS call ran
+    assert np.array_equal(y, np.full_like(y, 0.5))
+
+
 @pytest.mark.parametrize("case", ["transposed", "mixed dtype", "same array", "overlapping",
                                   "strided y"])
 def test_arrays_blas_cannot_take_get_the_numpy_result(case):

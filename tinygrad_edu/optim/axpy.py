@@ -32,8 +32,8 @@ import numpy as np
 __all__ = ["axpy", "blas_axpy_library"]
 
 # Below this many elements numpy's two passes take no longer than the foreign call itself
-# (about 5 us with its argument conversion); measured equal at 32,768 float32 elements.
-MIN_BLAS_ELEMENTS = 32_768
+# (about 2 us with its argument conversion); measured equal at 16,384 float32 elements.
+MIN_BLAS_ELEMENTS = 16_384
 
 # Symbol names of cblas_?axpy in the OpenBLAS builds that numpy wheels carry, with the width
 # of their integer arguments: "64_" marks the 64-bit-integer (ILP64) interface.
@@ -58,6 +58,19 @@ def _library_candidates() -> list[str]:
     return found
 
 
+_char_at = ctypes.c_char.from_buffer
+_address_of = ctypes.addressof
+
+
+def _address(array: np.ndarray) -> int:
+    """Address of a contiguous array's first element.
+
+    ``array.ctypes.data`` builds a helper object in Python and takes about 2 us; a ctypes view
+    of the array's buffer gives the same address in 0.4 us, but only for a writable array.
+    """
+    return _address_of(_char_at(array)) if array.flags.writeable else array.ctypes.data
+
+
 def _agrees_with_numpy(routine, dtype) -> bool:
     """Run the routine once on a long vector (the multi-threaded path) and a short one."""
     rng = np.random.default_rng(0)
@@ -67,7 +80,7 @@ def _agrees_with_numpy(routine, dtype) -> bool:
         expected = y - 0.375 * x
         # A fused multiply-add may round differently: allow a few ulps of the operands.
         tolerance = 4 * np.finfo(dtype).eps * (np.abs(y) + 0.375 * np.abs(x))
-        routine(size, -0.375, x.ctypes.data, 1, y.ctypes.data, 1)
+        routine(size, -0.375, _address(x), 1, _address(y), 1)
         if not np.all(np.abs(y - expected) <= tolerance):
             return False
     return True
@@ -128,6 +141,6 @@ def axpy(alpha: float, x: np.ndarray, y: np.ndarray) -> None:
         if (routine is not None and x.dtype == y.dtype and x.shape == y.shape
                 and x.flags.c_contiguous and y.flags.c_contiguous and y.flags.writeable
                 and not np.may_share_memory(x, y)):
-            routine(y.size, float(alpha), x.ctypes.data, 1, y.ctypes.data, 1)
+            routine(y.size, float(alpha), _address(x), 1, _address(y), 1)
             return
     y += alpha * x
