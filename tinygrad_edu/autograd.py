@@ -340,7 +340,8 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                 if grad_data.shape != parent_data.shape:
                     parent_grad = unbroadcast(parent_grad, parent_data.shape)
                 dtype = parent_data.dtype
-                if grad_data.dtype is not dtype and grad_data.dtype != dtype:  # `is`: the fast test
+                # `is not` first: arrays of one dtype almost always share one dtype object.
+                if grad_data.dtype is not dtype and grad_data.dtype != dtype:
                     parent_grad = parent_grad.astype(dtype)
                 previous = grads.get(parent)
                 if previous is not None:  # used more than once: the contributions add up

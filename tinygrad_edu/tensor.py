@@ -241,11 +241,7 @@ class Tensor:
                 "Wrap parameter updates in `with no_grad():`, or write the out-of-place "
                 "form (x = x + y)."
             )
-        self._bump_version()
-
-    def _bump_version(self) -> None:
-        """Record an in-place change of ``data``: graphs that saved this tensor will notice."""
-        bump_versions((self,))
+        bump_versions((self,))  # graphs that saved this tensor will notice the change
 
     def _inplace(self, what, ufunc, other):
         self._prepare_inplace(what)
