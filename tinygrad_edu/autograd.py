@@ -320,7 +320,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     waiting: list = []
     leaves: list = []
     # A gradient object handed to a leaf's .grad must not be handed to another one too.
-    handed_out = {id(g) for g in root_grads}
+    handed_out = set(root_grads)  # tensors, by identity like the keys of `grads`
     captured = {}
     saved_mode = state.grad_enabled
     state.grad_enabled = create_graph
@@ -386,9 +386,9 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                 if id(leaf) in capture:
                     captured[id(leaf)] = grad_out
                 continue
-            if id(grad_out) in handed_out:
+            if grad_out in handed_out:
                 grad_out = _make_tensor(grad_out.data.copy())
-            handed_out.add(id(grad_out))
+            handed_out.add(grad_out)
             leaf.grad = grad_out if leaf.grad is None else leaf.grad + grad_out
     finally:
         state.grad_enabled = saved_mode
