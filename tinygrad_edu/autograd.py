@@ -306,11 +306,11 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
         root_grads: dL/d(root) for each root, as Tensors of the roots' shapes.
         retain_graph: keep the graph so backward can run through it again.
         create_graph: record the backward ops themselves (for higher-order gradients).
-        capture: for :func:`grad`: ids of tensors whose gradient is returned instead of being
+        capture: for :func:`grad`: a set of tensors whose gradient is returned instead of being
             accumulated into ``.grad``. ``None`` means: accumulate into leaves' ``.grad``.
 
     Returns:
-        dict id -> gradient Tensor for the captured tensors (empty when ``capture`` is None).
+        dict tensor -> gradient Tensor for the captured tensors (empty when ``capture`` is None).
     """
     # Keyed by the tensor itself: a Tensor hashes by identity (its == builds a boolean tensor,
     # but a dict compares keys by identity first, and distinct tensors never share a hash).
@@ -383,8 +383,8 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
             if leaf._hooks:
                 grad_out = _run_hooks(leaf, grad_out)
             if capture is not None:
-                if id(leaf) in capture:
-                    captured[id(leaf)] = grad_out
+                if leaf in capture:
+                    captured[leaf] = grad_out
                 continue
             if grad_out in handed_out:
                 grad_out = _make_tensor(grad_out.data.copy())
@@ -402,8 +402,8 @@ def _deliver(tensor, grad_out, capture, captured):
     if tensor._hooks:
         grad_out = _run_hooks(tensor, grad_out)
     if capture is not None:
-        if id(tensor) in capture:
-            captured[id(tensor)] = grad_out
+        if tensor in capture:
+            captured[tensor] = grad_out
     elif tensor._retains_grad:
         tensor.grad = grad_out if tensor.grad is None else tensor.grad + grad_out
     return grad_out
@@ -495,10 +495,10 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     roots = [out for out in outputs if out.requires_grad]
     root_grads = [g for out, g in zip(outputs, root_grads) if out.requires_grad]
     captured = run_backward(roots, root_grads, retain_graph, create_graph,
-                            capture={id(t) for t in inputs})
+                            capture=set(inputs))
     results = []
     for index, t in enumerate(inputs):
-        g = captured.get(id(t))
+        g = captured.get(t)
         if g is None and not allow_unused:
             raise ValueError(
                 f"grad: input {index} (shape {t.shape}) was not used to compute the outputs; "

@@ -16,7 +16,7 @@ import numpy as np
 from tinygrad_edu import autograd
 from tinygrad_edu.autograd import RemovableHandle, state
 
-__all__ = ["Tensor", "as_tensor", "operands", "DEFAULT_FLOAT"]
+__all__ = ["Tensor", "as_tensor", "operands", "bump_versions", "DEFAULT_FLOAT"]
 
 DEFAULT_FLOAT = np.dtype(np.float32)
 
