@@ -80,8 +80,8 @@ def max_axes(a: np.ndarray, axis: tuple | None) -> np.ndarray:
     >>> max_axes(np.array([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]]), (1,)).tolist()
     [[5.0], [7.0]]
     """
-    ndim = a.ndim
-    if axis != (ndim - 1,) or a.size < _SMALL or a.shape[-1] > _SHORT_ROW or ndim < 2:
+    # A 1-D array never takes the copy: with at most _SHORT_ROW elements it is below _SMALL.
+    if axis != (a.ndim - 1,) or a.size < _SMALL or a.shape[-1] > _SHORT_ROW:
         return np.maximum.reduce(a, axis=axis, keepdims=True)
     classes = a.shape[-1]
     columns = np.ascontiguousarray(a.reshape(-1, classes).T)  # (classes, rows), rows contiguous
