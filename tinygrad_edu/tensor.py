@@ -4,6 +4,12 @@ A tensor created by an op while recording keeps a link (``grad_fn``) to the grap
 that op; ``backward()`` walks these links from the output back to the leaves and leaves
 dL/d(leaf) in each leaf's ``.grad``.
 
+This file holds the class's core: data and dtype, the graph link, ``backward()``, hooks and
+in-place updates, and the dtype rules of mixed operands (:func:`operands`). The operators and
+op methods (``a + b``, ``x.exp()``, ``x.sum()``...) are inherited from
+:class:`~tinygrad_edu.tensor_operators.TensorOperators`; the engine that ``backward()`` runs is
+:mod:`tinygrad_edu.autograd.engine`.
+
 dtype rules: floating data is float32 unless asked otherwise; a Python or numpy scalar in an
 expression takes the tensor's dtype (``x * 0.5`` stays float32); an integer or boolean tensor
 meeting a float tensor is converted to the float's dtype.
@@ -13,8 +19,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from tinygrad_edu import autograd
-from tinygrad_edu.autograd import RemovableHandle, state
+from tinygrad_edu import tensor_operators
+from tinygrad_edu.autograd import engine, function
+from tinygrad_edu.autograd.grad_mode import state
+from tinygrad_edu.autograd.hooks import RemovableHandle
+from tinygrad_edu.tensor_operators import TensorOperators
 
 __all__ = ["Tensor", "as_tensor", "operands", "bump_versions", "DEFAULT_FLOAT"]
 
@@ -42,7 +51,7 @@ def _convert(data, dtype) -> np.ndarray:
     raise TypeError(f"Tensor: unsupported dtype {array.dtype} (use float, int or bool data)")
 
 
-class Tensor:
+class Tensor(TensorOperators):
     """An n-dimensional array with reverse-mode automatic differentiation.
 
     Args:
@@ -205,8 +214,8 @@ class Tensor:
                 "backward: this tensor does not require grad - none of its inputs had "
                 "requires_grad=True, or it was computed under no_grad()"
             )
-        root_grad = autograd._root_grad(self, grad, "backward")
-        autograd.run_backward([self], [root_grad], retain_graph, create_graph)
+        root_grad = engine._root_grad(self, grad, "backward")
+        engine.run_backward([self], [root_grad], retain_graph, create_graph)
 
     def zero_grad(self) -> None:
         """Forget the accumulated gradient."""
@@ -281,205 +290,6 @@ class Tensor:
                   casting="same_kind")
         return self
 
-    # ----- arithmetic operators ----------------------------------------------------------
-    def __add__(self, other):
-        if type(other) is not Tensor or other.data.dtype is not self.data.dtype:
-            self, other = operands(self, other)
-        return _ew.Add.apply(self, other)
-
-    def __radd__(self, other):
-        return _ew.Add.apply(*operands(other, self))
-
-    def __sub__(self, other):
-        if type(other) is not Tensor or other.data.dtype is not self.data.dtype:
-            self, other = operands(self, other)
-        return _ew.Sub.apply(self, other)
-
-    def __rsub__(self, other):
-        # 2 - t is computed as (-t) + 2: one rule fewer, the same result
-        return _ew.Add.apply(*operands(_ew.Neg.apply(self), other))
-
-    def __mul__(self, other):
-        if type(other) is not Tensor or other.data.dtype is not self.data.dtype:
-            self, other = operands(self, other)
-        return _ew.Mul.apply(self, other)
-
-    def __rmul__(self, other):
-        return _ew.Mul.apply(*operands(other, self))
-
-    def __truediv__(self, other):
-        if type(other) is not Tensor or other.data.dtype is not self.data.dtype:
-            self, other = operands(self, other)
-        return _ew.Div.apply(self, other)
-
-    def __rtruediv__(self, other):
-        return _ew.Div.apply(*operands(other, self))
-
-    def __neg__(self):
-        return _ew.Neg.apply(self)
-
-    def __pos__(self):
-        return self
-
-    def __pow__(self, exponent):
-        return _ew.power(self, exponent)
-
-    def __rpow__(self, base):
-        return _ew.power(base, self)
-
-    def __matmul__(self, other):
-        if (type(other) is Tensor and other.data.dtype is self.data.dtype
-                and self.data.ndim >= 2 and other.data.ndim >= 2):
-            return _linalg.MatMul.apply(self, other)
-        return _linalg.matmul(self, other)
-
-    def __rmatmul__(self, other):
-        return _linalg.matmul(other, self)
-
-    # ----- comparisons: boolean tensors, outside the graph ---------------------------------
-    def _compare(self, other, ufunc):
-        a, b = operands(self, other)
-        return Tensor._wrap(ufunc(a.data, b.data))
-
-    def __lt__(self, other):
-        return self._compare(other, np.less)
-
-    def __le__(self, other):
-        return self._compare(other, np.less_equal)
-
-    def __gt__(self, other):
-        return self._compare(other, np.greater)
-
-    def __ge__(self, other):
-        return self._compare(other, np.greater_equal)
-
-    def __eq__(self, other):
-        return self._compare(other, np.equal)
-
-    def __ne__(self, other):
-        return self._compare(other, np.not_equal)
-
-    def any(self) -> bool:
-        return bool(self.data.any())
-
-    def all(self) -> bool:
-        return bool(self.data.all())
-
-    # ----- indexing ------------------------------------------------------------------------
-    def __getitem__(self, index):
-        return _shape.getitem(self, index)
-
-    # ----- ops as methods (the math and the backward rules live in tinygrad_edu/ops) -------
-    def exp(self):
-        return _ew.Exp.apply(self)
-
-    def log(self):
-        return _ew.Log.apply(self)
-
-    def sqrt(self):
-        return _ew.Sqrt.apply(self)
-
-    def abs(self):
-        return _ew.Abs.apply(self)
-
-    def __abs__(self):
-        return _ew.Abs.apply(self)
-
-    def sin(self):
-        return _ew.Sin.apply(self)
-
-    def cos(self):
-        return _ew.Cos.apply(self)
-
-    def tanh(self):
-        return _ew.Tanh.apply(self)
-
-    def sigmoid(self):
-        return _ew.Sigmoid.apply(self)
-
-    def relu(self):
-        return _ew.Relu.apply(self)
-
-    def maximum(self, other):
-        return _ew.maximum(self, other)
-
-    def minimum(self, other):
-        return _ew.minimum(self, other)
-
-    def clip(self, low=None, high=None):
-        return _ew.clip(self, low, high)
-
-    def sum(self, axis=None, keepdims=False):
-        return _reduce.sum(self, axis, keepdims)
-
-    def mean(self, axis=None, keepdims=False):
-        return _reduce.mean(self, axis, keepdims)
-
-    def max(self, axis=None, keepdims=False):
-        return _reduce.max(self, axis, keepdims)
-
-    def min(self, axis=None, keepdims=False):
-        return _reduce.min(self, axis, keepdims)
-
-    def var(self, axis=None, keepdims=False, ddof=0):
-        return _reduce.var(self, axis, keepdims, ddof)
-
-    def std(self, axis=None, keepdims=False, ddof=0):
-        return _reduce.std(self, axis, keepdims, ddof)
-
-    def logsumexp(self, axis=None, keepdims=False):
-        return _reduce.logsumexp(self, axis, keepdims)
-
-    def reshape(self, *shape):
-        return _shape.reshape(self, *shape)
-
-    def transpose(self, *axes):
-        return _shape.transpose(self, *axes)
-
-    def permute(self, *axes):
-        return _shape.transpose(self, *axes)
-
-    def swapaxes(self, axis1, axis2):
-        return _shape.swapaxes(self, axis1, axis2)
-
-    def broadcast_to(self, shape):
-        return _shape.broadcast_to(self, shape)
-
-    def squeeze(self, axis=None):
-        return _shape.squeeze(self, axis)
-
-    def unsqueeze(self, axis):
-        return _shape.unsqueeze(self, axis)
-
-    def flatten(self, start_axis=0):
-        return _shape.flatten(self, start_axis)
-
-    def astype(self, dtype) -> Tensor:
-        """A copy converted to ``dtype``; differentiable between floating dtypes."""
-        dtype = np.dtype(dtype)
-        if dtype == self.data.dtype:
-            return self
-        if self._requires_grad and dtype.kind != "f":
-            return Tensor._wrap(self.data.astype(dtype))  # leaves the graph: not differentiable
-        return _ew.Cast.apply(self, dtype=dtype)
-
-    def float(self) -> Tensor:
-        """As float32."""
-        return self.astype(np.float32)
-
-    def double(self) -> Tensor:
-        """As float64 (what gradient checks use)."""
-        return self.astype(np.float64)
-
-    # ----- not differentiable: results leave the graph ------------------------------------
-    def sign(self) -> Tensor:
-        return Tensor._wrap(np.sign(self.data))
-
-    def argmax(self, axis=None) -> Tensor:
-        return Tensor._wrap(np.asarray(np.argmax(self.data, axis=axis)))
-
-    def argmin(self, axis=None) -> Tensor:
-        return Tensor._wrap(np.asarray(np.argmin(self.data, axis=axis)))
 
 
 _new = object.__new__
@@ -551,8 +361,11 @@ def _index_arrays(index):
     return index
 
 
-autograd._make_tensor = Tensor._wrap
-autograd._tensor_class = Tensor
+engine._make_tensor = Tensor._wrap
+engine._tensor_class = Tensor
+function._tensor_class = Tensor
+tensor_operators.Tensor = Tensor
+tensor_operators.operands = operands
 
 # The ops import Tensor, so they are bound here, after the class exists.
 from tinygrad_edu.ops import elementwise as _ew  # noqa: E402
@@ -560,4 +373,6 @@ from tinygrad_edu.ops import linalg as _linalg  # noqa: E402
 from tinygrad_edu.ops import reduce as _reduce  # noqa: E402
 from tinygrad_edu.ops import shape as _shape  # noqa: E402
 
-autograd._sum_op = _reduce.Sum
+tensor_operators._ew, tensor_operators._linalg = _ew, _linalg
+tensor_operators._reduce, tensor_operators._shape = _reduce, _shape
+engine._sum_op = _reduce.Sum

@@ -18,24 +18,25 @@ Keras conventions: unique default names (``dense``, ``dense_1``...), lazy shapes
 creates its weights in ``build(input_shape)`` at its first call, or at once when given
 ``input_shape=``/``input_dim=``), ``trainable`` to freeze, ``get_config()`` for saving.
 PyTorch conventions: ``forward``, ``train()``/``eval()``, ``state_dict()``, forward hooks.
+
+This file holds the module tree: registration on assignment, building and calling, hooks,
+traversal, modes and config. What is done with the weights the tree finds (``add_weight``,
+``weights``, ``state_dict``, ``get_weights``, ``save``...) is inherited from
+:class:`~tinygrad_edu.nn.weights.ModuleWeights`; ``compile``/``fit``/``predict`` from
+:class:`~tinygrad_edu.nn.model_api.KerasModelAPI`.
 """
 
 from __future__ import annotations
 
-from collections import namedtuple
-
 import numpy as np
 
-from tinygrad_edu import init as initializers
-from tinygrad_edu import regularizers
 from tinygrad_edu.autograd import RemovableHandle, no_grad, state
 from tinygrad_edu.nn.model_api import KerasModelAPI
 from tinygrad_edu.nn.parameter import InputSpec, Parameter, reset_names, snake_case, unique_name
+from tinygrad_edu.nn.weights import ModuleWeights
 from tinygrad_edu.tensor import Tensor
 
 __all__ = ["Module", "module_registry", "Parameter", "InputSpec", "reset_names", "unique_name"]
-
-IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
 _module_registry: dict[str, type] = {}
 
@@ -52,7 +53,7 @@ class _Probe:
 
 
 # ----- the module ----------------------------------------------------------------------------
-class Module(KerasModelAPI):
+class Module(ModuleWeights, KerasModelAPI):
     """Base class of layers and models.
 
     Subclasses implement ``forward(x)`` and, when their weights depend on the input size,
@@ -153,27 +154,6 @@ class Module(KerasModelAPI):
         if not tensor.name:
             tensor.name = f"{self.name}.{name}"
         return tensor
-
-    def add_weight(self, name: str, shape, initializer="glorot_uniform", regularizer=None,
-                   trainable=True, dtype="float32") -> Parameter:
-        """Create, initialize and register a weight (Keras's ``add_weight``).
-
-        Args:
-            name: attribute name (``"kernel"``, ``"bias"``...).
-            shape: the weight's shape; initializers read their fans from it.
-            initializer: a name (``"he_normal"``), an initializer object or a callable
-                ``(shape, dtype) -> array``.
-            regularizer: a name (``"l2"``), a regularizer object or a callable
-                ``weight -> scalar Tensor``; its penalty joins ``regularization_losses()``.
-            trainable: ``False`` makes a frozen weight.
-        """
-        values = initializers.get(initializer)(tuple(int(n) for n in shape), dtype=dtype)
-        param = Parameter(values, trainable=trainable and self._trainable,
-                          name=f"{self.name}.{name}")
-        setattr(self, name, param)
-        if regularizer is not None:
-            self._weight_regularizers[name] = regularizers.get(regularizer)
-        return param
 
     # ----- building and calling --------------------------------------------------------
     def build(self, input_shape) -> None:
@@ -334,25 +314,6 @@ class Module(KerasModelAPI):
         yield from self._named_tensors("_parameters")
         yield from self._named_tensors("_buffers")
 
-    @property
-    def weights(self) -> list:
-        """All weights, Keras style: trainable ones, then non-trainable ones."""
-        return self.trainable_weights + self.non_trainable_weights
-
-    @property
-    def trainable_weights(self) -> list:
-        return self.parameters()
-
-    @property
-    def non_trainable_weights(self) -> list:
-        """Frozen parameters plus buffers (e.g. BatchNormalization's moving statistics)."""
-        frozen = [p for _, p in self._named_tensors("_parameters") if not p.trainable]
-        return frozen + self.buffers()
-
-    def count_params(self) -> int:
-        """Number of scalars in all weights, trainable and not (Keras's ``count_params``)."""
-        return sum(w.size for w in self.weights)
-
     # ----- modes ----------------------------------------------------------------------------
     def train(self, mode=True):
         """Training mode (``mode=True``) or inference mode, for this module and all below."""
@@ -381,127 +342,6 @@ class Module(KerasModelAPI):
         for _, param in self._named_tensors("_parameters"):
             param.grad = None
 
-    def astype(self, dtype):
-        """Convert every parameter and buffer to ``dtype`` in place (e.g. float64 for a
-        gradient check). Returns self."""
-        for _, tensor in self.named_weights():
-            tensor.data = tensor.data.astype(dtype)
-            tensor.grad = None
-        return self
-
-    # ----- regularization ---------------------------------------------------------------
-    def regularization_losses(self) -> list:
-        """Penalties to add to the loss: weight regularizers on the current trainable
-        weights, plus activity regularizers on the outputs of the latest forward pass."""
-        losses = []
-        for module in self.modules():
-            for key, regularizer in module._weight_regularizers.items():
-                weight = module._parameters.get(key)
-                if weight is not None and weight.trainable:
-                    losses.append(regularizer(weight))
-            losses.extend(module._activity_losses)
-        return losses
-
-    # ----- state -------------------------------------------------------------------------
-    def state_dict(self) -> dict:
-        """Every parameter and buffer as ``{dotted path: numpy copy}``."""
-        return {key: tensor.data.copy() for key, tensor in self.named_weights()}
-
-    def load_state_dict(self, state_dict: dict, strict: bool = True):
-        """Copy values from ``state_dict`` into this module's weights (by dotted path).
-
-        With ``strict=True`` the keys must match exactly. Shapes must always match.
-        Returns ``(missing_keys, unexpected_keys)``.
-        """
-        own = dict(self.named_weights())
-        missing = [key for key in own if key not in state_dict]
-        unexpected = [key for key in state_dict if key not in own]
-        problems = []
-        if strict and missing:
-            problems.append(f"missing keys {missing}")
-        if strict and unexpected:
-            problems.append(f"unexpected keys {unexpected}")
-        if not own and state_dict:
-            problems.append("the model has no weights yet: build it first (call it on a batch "
-                            "or give input_shape= to its first layer)")
-        for key, tensor in own.items():
-            if key in state_dict:
-                value = np.asarray(state_dict[key])
-                if value.shape != tensor.shape:
-                    problems.append(f"{key!r} has shape {value.shape} in the state but "
-                                    f"{tensor.shape} in the model")
-        if problems:
-            raise ValueError(f"{self.name}.load_state_dict: " + "; ".join(problems))
-        with no_grad():
-            for key, tensor in own.items():
-                if key in state_dict:
-                    tensor.copy_(np.asarray(state_dict[key]).astype(tensor.dtype, copy=False))
-        return IncompatibleKeys(missing, unexpected)
-
-    def _layer_ordered_weights(self) -> list:
-        """(path, tensor) layer by layer, each layer's parameters then its buffers: the
-        order of Keras's ``get_weights`` (Dense: kernel, bias; BatchNormalization: gamma,
-        beta, moving_mean, moving_variance)."""
-        ordered, seen = [], set()
-        for path, module in self.named_modules():
-            for key, tensor in (*module._parameters.items(), *module._buffers.items()):
-                if tensor is not None and id(tensor) not in seen:
-                    seen.add(id(tensor))
-                    ordered.append((f"{path}.{key}" if path else key, tensor))
-        return ordered
-
-    def get_weights(self) -> list:
-        """Copies of every weight as numpy arrays, in Keras's order (layer by layer).
-
-        >>> from tinygrad_edu import nn
-        >>> [w.shape for w in nn.Dense(3, input_shape=(2,)).get_weights()]
-        [(2, 3), (3,)]
-        """
-        return [tensor.data.copy() for _, tensor in self._layer_ordered_weights()]
-
-    def set_weights(self, weights) -> None:
-        """Load a list of arrays in the order of :meth:`get_weights` (Keras's order), e.g.
-        the weights of another model with the same layers, or of a Keras model."""
-        own = self._layer_ordered_weights()
-        weights = [np.asarray(value) for value in weights]
-        if len(weights) != len(own):
-            names = ", ".join(path for path, _ in own) or "none yet: build it first"
-            raise ValueError(
-                f"{self.name}.set_weights: got {len(weights)} arrays but the model has "
-                f"{len(own)} weights ({names}); pass the list that get_weights() of a "
-                "same-shaped model returns"
-            )
-        for (path, tensor), value in zip(own, weights):
-            if value.shape != tensor.shape:
-                raise ValueError(
-                    f"{self.name}.set_weights: {path!r} has shape {tensor.shape} but the array "
-                    f"given for it has shape {value.shape}; the arrays must come in "
-                    "get_weights() order"
-                )
-        with no_grad():
-            for (_, tensor), value in zip(own, weights):
-                tensor.copy_(value.astype(tensor.dtype, copy=False))
-
-    # ----- saving (implemented in tinygrad_edu.serialization) ------------------------------
-    def save(self, path) -> None:
-        """Save architecture and weights to ``path`` (see ``tinygrad_edu.serialization``)."""
-        from tinygrad_edu import serialization  # serialization sits above nn
-
-        serialization.save_model(self, path)
-
-    def save_weights(self, path) -> None:
-        """Save the weights only (no architecture) to ``path``."""
-        from tinygrad_edu import serialization
-
-        serialization.save_weights(self, path)
-
-    def load_weights(self, path) -> None:
-        """Load weights saved by ``save_weights`` or ``save``."""
-        from tinygrad_edu import serialization
-
-        serialization.load_weights(self, path)
-
-    # ----- config -----------------------------------------------------------------------
     def get_config(self) -> dict:
         """JSON-able constructor arguments; ``type(self)(**config)`` makes a twin."""
         return {"name": self.name, "trainable": self.trainable}

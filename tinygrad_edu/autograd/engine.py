@@ -1,262 +1,24 @@
-"""Reverse-mode automatic differentiation: the graph nodes and the engine that walks them.
+"""The engine: walking the graph backwards from the outputs to the leaves.
 
-Every differentiable op is a subclass of :class:`Function` with two methods side by side:
-
-* ``forward(self, *arrays, **params)`` computes the result on plain numpy arrays and keeps on
-  ``self`` whatever the backward rule needs;
-* ``backward(self, grad_out)`` receives dL/d(output) as a :class:`~tinygrad_edu.tensor.Tensor`
-  and returns dL/d(input) for each input, written with Tensor ops.
-
-Because backward rules are Tensor ops, running them while recording (``create_graph=True``)
-builds a graph of the gradient itself: that is where second derivatives come from.
-
-The engine orders the graph iteratively (no recursion, so a 100,000-op chain is fine), sums the
-gradients of tensors used more than once, reduces broadcast gradients back to each input's
-shape in one place (:func:`unbroadcast`), and frees the graph unless asked to keep it.
+:func:`run_backward` is the loop behind ``Tensor.backward()`` and :func:`grad`. It orders the
+graph iteratively (no recursion, so a 100,000-op chain is fine), sums the gradients of tensors
+used more than once, reduces broadcast gradients back to each input's shape in one place
+(:func:`unbroadcast`), checks saved values for in-place changes (and, under
+``detect_anomaly``, every gradient for NaN and inf), and frees the graph unless asked to keep it.
 """
 
 from __future__ import annotations
 
-import functools
 import gc
-import itertools
-import traceback
-import weakref
 from heapq import heappop, heappush
 
 import numpy as np
 
-__all__ = [
-    "Function",
-    "no_grad",
-    "enable_grad",
-    "is_grad_enabled",
-    "detect_anomaly",
-    "grad",
-    "unbroadcast",
-    "RemovableHandle",
-]
+from tinygrad_edu.autograd.grad_mode import state
+from tinygrad_edu.autograd.hooks import _deliver, _run_hooks
 
+__all__ = ["run_backward", "unbroadcast", "grad"]
 
-class _State:
-    """Process-wide switches read on every op (instance attributes: the per-op path is hot,
-    and Python reads an object's own attributes faster than its class's)."""
-
-    def __init__(self):
-        self.grad_enabled = True
-        self.anomaly = False
-        # Bumped by every in-place change; a tensor's _version is the clock value of its last.
-        self.version_clock = 0
-        self.module_path = None  # the module whose forward is running, e.g. "dense_1"
-
-
-state = _State()
-
-
-def is_grad_enabled() -> bool:
-    """Whether new ops are being recorded into the graph."""
-    return state.grad_enabled
-
-
-class _GradMode:
-    """Context manager *and* decorator that sets grad recording on or off."""
-
-    enabled = True
-
-    def __enter__(self):
-        self._previous = state.grad_enabled
-        state.grad_enabled = self.enabled
-
-    def __exit__(self, *exc_info):
-        state.grad_enabled = self._previous
-        return False
-
-    def __call__(self, fn):
-        mode = type(self)
-
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with mode():
-                return fn(*args, **kwargs)
-
-        return wrapper
-
-
-class no_grad(_GradMode):  # noqa: N801 - reads like the context manager it is
-    """Stop recording: ops inside produce tensors with no graph and ``requires_grad=False``.
-
-    >>> from tinygrad_edu import Tensor, no_grad
-    >>> w = Tensor([1.0, 2.0], requires_grad=True)
-    >>> with no_grad():
-    ...     y = w * 2
-    >>> y.requires_grad
-    False
-    """
-
-    enabled = False
-
-
-class enable_grad(_GradMode):  # noqa: N801
-    """Record again inside a ``no_grad`` block (also usable as a decorator)."""
-
-    enabled = True
-
-
-class detect_anomaly:  # noqa: N801
-    """Inside this block, a backward rule that produces NaN or inf raises an error.
-
-    The error names the op and shows the line of user code where its forward ran, so the
-    source of a NaN (``log(0) * 0``, a division by zero...) is found at once. Recording the
-    creation site of every op is slow, so use it for debugging only.
-    """
-
-    def __enter__(self):
-        self._previous = state.anomaly
-        state.anomaly = True
-
-    def __exit__(self, *exc_info):
-        state.anomaly = self._previous
-        return False
-
-
-class RemovableHandle:
-    """Returned by ``register_*hook`` calls; ``remove()`` unregisters the hook."""
-
-    def __init__(self, hooks: dict, key: int):
-        self._hooks = hooks
-        self.key = key
-
-    def remove(self) -> None:
-        self._hooks.pop(self.key, None)
-
-
-_function_registry: dict[str, type] = {}
-
-
-class Function:
-    """A node of the computation graph: one application of a differentiable op.
-
-    Subclasses implement ``forward`` (numpy in, numpy out) and ``backward`` (Tensor in,
-    Tensor(s) out, one per input; ``None`` for an input that needs no gradient).
-
-    Attributes set by :meth:`apply`:
-        inputs: the input tensors (kept alive while the graph is).
-        module_path: the module whose forward created this node, e.g. ``"dense_1"``.
-        created_at: the user's stack frames, only under :class:`detect_anomaly`.
-
-    Class attributes:
-        keeps_output: backward needs the output tensor (``exp``, ``tanh``...). It is held
-            through a weak reference so that the graph holds no reference cycle.
-        saves_inputs: backward reads the input values, so an in-place change of an input
-            between forward and backward would make it wrong; the engine checks for that
-            (cheaply: a node remembers the global version clock at its creation, and only
-            when the clock has moved since does the engine compare the inputs' versions).
-        differentiable_twice: ``False`` for fused ops whose backward is raw numpy; a
-            ``create_graph=True`` backward through them raises a clear error.
-    """
-
-    keeps_output = False
-    saves_inputs = False
-    differentiable_twice = True
-    inputs = None
-    _stamp = 0
-    _seq = 0
-    module_path = None
-    created_at = None
-    _output_ref = None
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        if "__init__" in vars(cls):
-            raise TypeError(f"{cls.__name__}: a Function keeps what backward needs from "
-                            "forward(); it defines no __init__ (apply() creates it bare)")
-        if not cls.__name__.startswith("_"):
-            _function_registry[cls.__name__] = cls
-
-    @classmethod
-    def registry(cls) -> dict[str, type]:
-        """Every public Function subclass by name (the op-case meta-test reads this)."""
-        return dict(_function_registry)
-
-    @property
-    def name(self) -> str:
-        return type(self).__name__
-
-    @property
-    def output(self):
-        """The output tensor, or None once it is gone."""
-        return self._output_ref() if self._output_ref is not None else None
-
-    @classmethod
-    def apply(cls, *inputs, **params):
-        """Run ``forward`` on the inputs' arrays; link the result into the graph if needed."""
-        node = cls()  # no __init__ (checked above): the cheapest way to a new object
-        try:
-            # The common calls spelled out: without parameters, no list and no keyword dict
-            # to unpack per op (a call with ``**`` takes a slower path in the interpreter).
-            if params:
-                data = node.forward(*[t.data for t in inputs], **params)
-            elif len(inputs) == 2:
-                data = node.forward(inputs[0].data, inputs[1].data)
-            elif len(inputs) == 1:
-                data = node.forward(inputs[0].data)
-            else:
-                data = node.forward(*[t.data for t in inputs])
-        except (ValueError, IndexError, TypeError) as error:
-            raise _op_error(cls, inputs, params, error) from None
-        out = _new(_tensor_class)
-        out.data = data if type(data) is np.ndarray else np.asarray(data)
-        if state.grad_enabled:
-            for t in inputs:
-                if t._requires_grad:
-                    break
-            else:
-                return out
-            node.inputs = inputs
-            if state.module_path is not None:
-                node.module_path = state.module_path
-            node._stamp = state.version_clock
-            node._seq = next(_sequence)
-            out._requires_grad = True
-            out._ctx = node
-            if cls.keeps_output:
-                node._output_ref = weakref.ref(out)
-            if state.anomaly:
-                node.created_at = traceback.extract_stack()[:-2]
-        return out
-
-    def forward(self, *arrays, **params):  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def backward(self, grad_out):  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def _release(self) -> None:
-        """Drop what backward needed, inputs included: with ``inputs`` back to None, a second
-        backward through this node fails clearly. The module path stays, for reprs."""
-        module_path = self.module_path
-        self.__dict__.clear()
-        if module_path is not None:
-            self.module_path = module_path
-
-    def __repr__(self) -> str:
-        where = f" in {self.module_path}" if self.module_path else ""
-        return f"<{self.name}{where}>"
-
-
-def _op_error(cls, inputs, params, error):
-    shapes = ", ".join(str(t.shape) for t in inputs)
-    hint = getattr(cls, "hint", "")
-    where = f" (in {state.module_path})" if state.module_path else ""
-    detail = f" with {params}" if params else ""
-    message = f"{cls.__name__}{where}: cannot apply to inputs of shapes {shapes}{detail}: {error}"
-    if hint:
-        message += f". {hint}"
-    return type(error)(message)
-
-
-_new = object.__new__
-_sequence = itertools.count()  # creation order of recorded nodes (the engine's priority)
 _make_tensor = None  # set by tensor.py: fast constructor for a graph-free Tensor
 _tensor_class = None  # set by tensor.py
 _sum_op = None  # the Sum op, set by tensor.py once the ops exist (they sit above the engine)
@@ -397,25 +159,6 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     return captured
 
 
-def _deliver(tensor, grad_out, capture, captured):
-    """A non-leaf's complete gradient meets its hooks, then ``retain_grad`` or ``grad()``."""
-    if tensor._hooks:
-        grad_out = _run_hooks(tensor, grad_out)
-    if capture is not None:
-        if tensor in capture:
-            captured[tensor] = grad_out
-    elif tensor._retains_grad:
-        tensor.grad = grad_out if tensor.grad is None else tensor.grad + grad_out
-    return grad_out
-
-
-def _run_hooks(tensor, grad_out):
-    for hook in list(tensor._hooks.values()):
-        replaced = hook(grad_out)
-        if replaced is not None:
-            grad_out = replaced
-    return grad_out
-
 
 def _check_versions(node) -> None:
     """Refuse to run a backward rule whose saved values were changed in place since forward."""
@@ -477,17 +220,15 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     >>> float(dy.item()), float(d2y.item())
     (27.0, 18.0)
     """
-    from tinygrad_edu.tensor import Tensor  # the engine sits below Tensor
-
-    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
-    single_input = isinstance(inputs, Tensor)
+    outputs = [outputs] if isinstance(outputs, _tensor_class) else list(outputs)
+    single_input = isinstance(inputs, _tensor_class)
     inputs = [inputs] if single_input else list(inputs)
     for index, t in enumerate(inputs):
         if not t.requires_grad:
             raise ValueError(f"grad: input {index} (shape {t.shape}) does not require grad")
     if grad_outputs is None:
         grad_outputs = [None] * len(outputs)
-    elif isinstance(grad_outputs, Tensor):
+    elif isinstance(grad_outputs, _tensor_class):
         grad_outputs = [grad_outputs]
     root_grads = [_root_grad(out, g, "grad") for out, g in zip(outputs, grad_outputs)]
     if retain_graph is None:
