@@ -232,7 +232,7 @@ for name, value in search.best_params_.items():
 #
 # The trials are independent, so they can run side by side. `n_jobs=-1` runs them in worker
 # processes on this machine; with `joblib.parallel_backend("dask")` the same search runs on
-# a [Dask](https://www.dask.org/) cluster. Here the cluster is a `LocalCluster` of two
+# a Dask cluster. Here the cluster is a `LocalCluster` of two
 # worker processes on this machine (one thread each); on real machines start a scheduler and
 # workers (`dask scheduler`, `dask worker tcp://host:8786`) and write
 # `Client("tcp://host:8786")` instead: the search code does not change. Each trial uses one
