@@ -3,6 +3,7 @@
 Subcommands:
     gradcheck   check every op's backward rule against finite differences
     graph       draw the computation graph of a small expression (needs the viz extra)
+    explore     write a page stepping through the forward and backward pass of an expression
     tour        the vanishing-gradient tour (needs the viz extra)
 """
 
@@ -78,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
         from viz import cli as viz_cli
     except ImportError as error:
         viz_error = error
-        for name in ("graph", "tour"):
+        for name in ("graph", "explore", "tour"):
             stub = commands.add_parser(name, help=f"({name} needs the viz extra)")
             stub.set_defaults(run=lambda args, e=viz_error: _missing_viz(e))
     else:

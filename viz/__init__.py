@@ -1,5 +1,6 @@
 """Pictures of what tinygrad_edu computes: computation graphs, training curves, activations,
-optimizer paths.
+optimizer paths, and pages that step through backpropagation (:func:`explore`) and through
+the per-layer gradients of a training (:func:`explore_trace`).
 
 Graphs are drawn with Graphviz (``graphviz`` package + the ``dot`` program); plots with
 matplotlib. Plot functions return a ``matplotlib.figure.Figure`` without touching pyplot's
@@ -32,6 +33,8 @@ _EXPORTS = {
     "plot_optimizer_paths": "viz.optimizers",
     "optimizer_paths": "viz.optimizers",
     "plot_gradient_trace": "viz.gradients",
+    "explore": "viz.explorer",
+    "explore_trace": "viz.explorer",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -230,7 +230,9 @@ def draw_graph(tensor_or_tensors, show_values=True, show_grads=True, group_by_mo
     Returns:
         A :class:`~viz.graph_render.GraphDiagram` (a ``graphviz.Digraph``): shown inline in
         Jupyter; ``.source`` is the DOT text; ``viz.render_graph(dot, "graph.svg")``,
-        ``.render()`` or ``.pipe(format="svg")`` draw it.
+        ``.render()`` or ``.pipe(format="svg")`` draw it. ``.node_names`` maps the key of
+        each tensor and op in :func:`walk_graph` (``id(obj)``) to the name of the DOT node
+        that shows it (a collapsed module's node for its hidden members).
     """
     _check_arguments(collapse_modules, rankdir, max_values)
     walk = GraphWalk(_as_roots(tensor_or_tensors))
@@ -295,6 +297,9 @@ def draw_graph(tensor_or_tensors, show_values=True, show_grads=True, group_by_mo
             "lay this out. Pass collapse_modules=True to draw one node per module.",
             stacklevel=2,
         )
+    # Which drawn node shows each tensor and op (its own, or its collapsed module's), by the
+    # keys of walk_graph(): lets a page built on the drawing find the objects in it.
+    dot.node_names = {key: layout.display(key) for key in layout.node_id}
     return dot
 
 

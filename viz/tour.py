@@ -35,7 +35,11 @@ Written to the output folder:
 * ``gradient_bars.png``, ``gradient_lines.png``, ``gradient_heatmap.png``: the per-layer
   kernel-gradient norms of both nets;
 * ``training_curves.png``: loss and accuracy of both nets;
-* ``gradient_table.txt``: the per-layer tables printed at the end.
+* ``gradient_table.txt``: the per-layer tables printed at the end;
+* ``explore_step.html``: the same training step as a page that steps through the forward and
+  backward pass op by op (:func:`viz.explore`; open it in a browser, no network needed);
+* ``explore_trace.html``: both nets' per-layer kernel-gradient norms with a slider and a play
+  button over the training steps (:func:`viz.explore_trace`).
 """
 
 from __future__ import annotations
@@ -108,8 +112,10 @@ def _compile(model, learning_rate, momentum):
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 
 
-def _draw_step_graph(model, x, y, path: Path, say) -> Path:
-    """Forward, loss and backward of one full-batch step (no update), drawn by layer."""
+def _draw_step_graph(model, x, y, path: Path, say) -> list:
+    """Forward, loss and backward of one full-batch step (no update), drawn by layer, and its
+    step-through page ``explore_step.html`` next to the picture."""
+    from viz.explorer import explore
     from viz.graph import draw_graph, retain_grads, walk_graph
     from viz.graph_render import GraphvizNotFoundError, render_graph
 
@@ -121,13 +127,15 @@ def _draw_step_graph(model, x, y, path: Path, say) -> Path:
     walk = walk_graph(loss)
     collapse = len(walk.ops) + len(walk.tensors) > COLLAPSE_ABOVE
     dot = draw_graph(loss, collapse_modules=collapse)
-    model.zero_grad()
     try:
-        return render_graph(dot, path)
+        written = [render_graph(dot, path)]
+        written.append(explore(loss, title="one training step of the sigmoid net").save(
+            path.with_name("explore_step.html")))
     except GraphvizNotFoundError:
-        fallback = render_graph(dot, path.with_suffix(".dot"))
-        say(f"  (Graphviz's `dot` is not installed: wrote the DOT source {fallback.name})")
-        return fallback
+        written = [render_graph(dot, path.with_suffix(".dot"))]
+        say(f"  (Graphviz's `dot` is not installed: wrote the DOT source {written[0].name})")
+    model.zero_grad()
+    return written
 
 
 def _save(figure, path: Path) -> Path:
@@ -171,8 +179,10 @@ def tour(out="tour-out", seed=0, epochs=150, width=8, depth=8, points_per_class=
         tg.manual_seed(seed)
         model = build(depth, width)
         if key == "sigmoid":
-            path = _draw_step_graph(model, x, y, result.out / "computation_graph.svg", say)
-            result.files["graph"] = path
+            written = _draw_step_graph(model, x, y, result.out / "computation_graph.svg", say)
+            result.files["graph"] = written[0]
+            if len(written) > 1:
+                result.files["explore_step"] = written[1]
         tracer = GradientTracer(model)
         _compile(model, learning_rate, momentum)
         began = time.perf_counter()
@@ -195,6 +205,11 @@ def tour(out="tour-out", seed=0, epochs=150, width=8, depth=8, points_per_class=
     curves = plot_history({MODEL_LABELS[k]: h for k, h in result.histories.items()},
                           metrics=["loss", "accuracy"], title="training curves (full batch)")
     result.files["curves"] = _save(curves, result.out / "training_curves.png")
+    from viz.explorer import explore_trace
+
+    trace_page = explore_trace(runs, parameter="kernel",
+                               title="kernel-gradient norm per layer, step by step")
+    result.files["explore_trace"] = trace_page.save(result.out / "explore_trace.html")
 
     tables = []
     for key, tracer in result.tracers.items():
@@ -215,6 +230,9 @@ def tour(out="tour-out", seed=0, epochs=150, width=8, depth=8, points_per_class=
     say(text)
     say()
     say(f"Wrote {', '.join(path.name for path in result.files.values())} to {result.out}")
+    for key in ("explore_step", "explore_trace"):
+        if key in result.files:
+            say(f"Open in a browser: {result.files[key].resolve()}")
     result.seconds = time.perf_counter() - start
     say(f"Done in {result.seconds:.1f} s.")
     return result

@@ -15,15 +15,16 @@ Where each part lives (``docs/how_autodiff_works.md`` reads them in this order):
 * :mod:`~tinygrad_edu.autograd.function`: :class:`Function`, the graph node, and
   ``Function.apply``, which runs an op and records its node;
 * :mod:`~tinygrad_edu.autograd.engine`: ``run_backward``, the loop behind ``backward()``;
-  :func:`grad`; :func:`unbroadcast`, the broadcasting rule in one place; the checks for
-  in-place changes and (under ``detect_anomaly``) NaN and inf;
+  :func:`grad`; :func:`backward_order`, the engine's order made public; :func:`unbroadcast`,
+  the broadcasting rule in one place; the checks for in-place changes and (under
+  ``detect_anomaly``) NaN and inf;
 * :mod:`~tinygrad_edu.autograd.grad_mode`: the switches every op reads (``state``),
   :class:`no_grad`, :class:`enable_grad`, :func:`is_grad_enabled`, :class:`detect_anomaly`;
 * :mod:`~tinygrad_edu.autograd.hooks`: :class:`RemovableHandle` and what meets a finished
   gradient (hooks, ``retain_grad``, ``grad()``'s capture).
 """
 
-from tinygrad_edu.autograd.engine import grad, unbroadcast
+from tinygrad_edu.autograd.engine import backward_order, derivative_name, grad, unbroadcast
 from tinygrad_edu.autograd.engine import run_backward as run_backward  # the engine's entry
 from tinygrad_edu.autograd.function import Function
 from tinygrad_edu.autograd.grad_mode import (
@@ -42,6 +43,8 @@ __all__ = [
     "is_grad_enabled",
     "detect_anomaly",
     "grad",
+    "backward_order",
+    "derivative_name",
     "unbroadcast",
     "RemovableHandle",
 ]

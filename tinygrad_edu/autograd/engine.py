@@ -10,6 +10,7 @@ used more than once, reduces broadcast gradients back to each input's shape in o
 from __future__ import annotations
 
 import gc
+import re
 from heapq import heappop, heappush
 
 import numpy as np
@@ -17,7 +18,7 @@ import numpy as np
 from tinygrad_edu.autograd.grad_mode import state
 from tinygrad_edu.autograd.hooks import _deliver, _run_hooks
 
-__all__ = ["run_backward", "unbroadcast", "grad"]
+__all__ = ["run_backward", "unbroadcast", "grad", "backward_order", "derivative_name"]
 
 _make_tensor = None  # set by tensor.py: fast constructor for a graph-free Tensor
 _tensor_class = None  # set by tensor.py
@@ -159,6 +160,58 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     return captured
 
 
+def backward_order(outputs) -> list:
+    """The graph's nodes in the order ``backward()`` runs their rules: the newest op first.
+
+    This is the engine's own order (:func:`run_backward` takes the node created last from
+    its heap each time), so a step-by-step view of backpropagation can follow it exactly.
+    Reversed, it is the order in which the forward pass created the ops.
+
+    Args:
+        outputs: a Tensor or a sequence of Tensors (the roots of the graph).
+
+    Returns:
+        The :class:`Function` nodes reachable from the outputs, newest first.
+
+    >>> from tinygrad_edu import Tensor
+    >>> x = Tensor(2.0, requires_grad=True)
+    >>> y = (x * 3).exp()
+    >>> [node.name for node in backward_order(y)]
+    ['Exp', 'Mul']
+    """
+    stack = [outputs] if isinstance(outputs, _tensor_class) else list(outputs)
+    seen, nodes = set(), []
+    while stack:  # iterative: a 100,000-op chain is fine
+        node = stack.pop()._ctx
+        if node is None or node in seen:
+            continue
+        if node.inputs is None:
+            raise _freed_error(node)
+        seen.add(node)
+        nodes.append(node)
+        stack.extend(node.inputs)
+    nodes.sort(key=lambda node: -node._seq)
+    return nodes
+
+
+def derivative_name(output_name, input_name):
+    """The name of d(output)/d(input): ``dy/dx``, and ``d2y/dx2`` for the derivative of
+    ``dy/dx`` by ``x`` again. None when either name is missing.
+
+    >>> derivative_name("y", "x"), derivative_name("dy/dx", "x"), derivative_name("dy/dx", "w")
+    ('dy/dx', 'd2y/dx2', 'd(dy/dx)/dw')
+    """
+    if not output_name or not input_name:
+        return None
+    match = re.fullmatch(r"d(\d*)(.+)/d(.+?)(\d*)", output_name)
+    if match and match.group(3) == input_name and match.group(1) == match.group(4):
+        order = int(match.group(1) or 1) + 1
+        return f"d{order}{match.group(2)}/d{input_name}{order}"
+    if "/" in output_name or " " in output_name:
+        output_name = f"({output_name})"  # d(dy/dx)/dw, not ddy/dx/dw
+    return f"d{output_name}/d{input_name}"
+
+
 
 def _check_versions(node) -> None:
     """Refuse to run a backward rule whose saved values were changed in place since forward."""
@@ -211,7 +264,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             raising.
 
     Returns:
-        A tuple with one gradient Tensor (or None) per input.
+        A tuple with one gradient Tensor (or None) per input. When the output and an input
+        have names, the gradient is named after them (:func:`derivative_name`: ``dy/dx``).
 
     >>> from tinygrad_edu import Tensor, grad
     >>> x = Tensor(3.0, requires_grad=True)
@@ -245,6 +299,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                 f"grad: input {index} (shape {t.shape}) was not used to compute the outputs; "
                 "pass allow_unused=True to get None for it"
             )
+        if g is not None and g.name is None and len(outputs) == 1:
+            g.name = derivative_name(outputs[0].name, t.name)  # e.g. "dy/dx"
         results.append(g)
     return tuple(results)
 
