@@ -6,7 +6,6 @@ that they are not blank.
 """
 
 import re
-import shutil
 import time
 from pathlib import Path
 
@@ -14,17 +13,15 @@ import numpy as np
 import pytest
 
 from viz.explorer import explore, explore_trace
+from viz.explorer.browser import CHROMIUM_FLAGS, chromium_path
 from viz.explorer.examples import deep_graph, mlp_step, neuron
 from viz.graph import walk_graph
 
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="Playwright for Python is not installed (pip install playwright)")
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-if not Path(CHROMIUM).exists():
+CHROMIUM = chromium_path()
+if CHROMIUM is None:
     pytest.skip("no Chromium browser (apt-get install chromium chromium-driver)",
                 allow_module_level=True)
 
@@ -32,7 +29,7 @@ if not Path(CHROMIUM).exists():
 @pytest.fixture(scope="module")
 def browser():
     with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_FLAGS))
         yield chromium
         chromium.close()
 

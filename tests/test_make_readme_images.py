@@ -28,3 +28,16 @@ def test_command_writes_the_svg_and_the_png(tmp_path, monkeypatch, capsys):
     assert ElementTree.parse(svg).getroot().tag == "{http://www.w3.org/2000/svg}svg"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
     assert f"wrote {svg}" in capsys.readouterr().out
+
+
+def test_explorer_picture_is_a_screenshot_of_the_page(tmp_path):
+    from viz.explorer.browser import chromium_path
+
+    pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
+    if chromium_path() is None:
+        pytest.skip("no Chromium browser (apt-get install chromium)")
+    import matplotlib.image
+
+    png = readme.explorer_picture(tmp_path / "neuron.html", tmp_path / "explorer.png")
+    pixels = matplotlib.image.imread(str(png))
+    assert pixels.shape[:2] == (560, 1200) and pixels.std() > 0.05  # not blank

@@ -5,7 +5,10 @@
   (forward, mean squared error, backward), ops grouped by layer, values and gradients on the
   nodes, colours by gradient magnitude;
 * ``gradient_bars.png``: the tour's per-layer kernel-gradient norms at the first and last
-  step, for the 8-layer sigmoid net with N(0, 1) weights and the ReLU + He + BN net.
+  step, for the 8-layer sigmoid net with N(0, 1) weights and the ReLU + He + BN net;
+* ``explorer.png``: the step-through page of the neuron (:func:`viz.explore`) at the last
+  backward step, photographed in headless Chromium (skipped, with a note, when Playwright or
+  Chromium is missing).
 
 Everything is seeded, so the pictures change only when the code does.
 """
@@ -23,7 +26,7 @@ import numpy as np
 import tinygrad_edu as tg
 from tinygrad_edu.nn import Dense, Sequential
 
-__all__ = ["make_readme_images", "small_step_graph"]
+__all__ = ["make_readme_images", "small_step_graph", "explorer_picture"]
 
 
 def small_step_graph():
@@ -59,7 +62,28 @@ def make_readme_images(out="docs/images") -> list:
     with tempfile.TemporaryDirectory() as scratch:
         result = tour(out=scratch, print_fn=None)
         written.append(Path(shutil.copyfile(result.files["bars"], out / "gradient_bars.png")))
+        picture = explorer_picture(Path(scratch) / "neuron.html", out / "explorer.png")
+        if picture is not None:
+            written.append(picture)
     return written
+
+
+def explorer_picture(page_path, png_path):
+    """The neuron's step-through page at its last backward step, as a PNG (None, after a
+    note on stderr, when no browser is available)."""
+    from viz.explorer import explore
+    from viz.explorer.browser import screenshot
+    from viz.explorer.examples import neuron
+
+    page = explore(neuron()[0])
+    page.save(page_path)
+    steps = len(page.data["forward"]) + len(page.data["backward"])
+    try:
+        return screenshot(page_path, png_path, keys=["ArrowRight"] * steps, width=1200,
+                          height=560)
+    except RuntimeError as error:
+        print(f"make_readme_images: {error}; explorer.png not updated", file=sys.stderr)
+        return None
 
 
 def main(argv=None) -> int:

@@ -11,7 +11,8 @@
 #
 # **What to look for.** The numbers of the "apples and tax" example come out of
 # `backward()` exactly as computed by hand; the drawn graph shows every value and every
-# gradient; a layer's ops are grouped under the layer's name.
+# gradient; stepping through the graph shows each op's rule applied to the numbers; a layer's
+# ops are grouped under the layer's name.
 
 # %%
 import os
@@ -107,6 +108,23 @@ print("total", round(total.item(), 3), fruit_grads)
 viz.draw_graph(total)
 
 # %% [markdown]
+# ## Step through it
+#
+# A picture shows the graph after the fact. `viz.explore` shows it *happening*: press the
+# right arrow (or Space to play) and the forward pass fills in the values op by op, in the
+# order they were created; then the backward pass sends the gradient back, in the order
+# `backward()` itself uses, and the panel writes out each op's rule with its numbers, e.g.
+# `Mul: dL/db = g * a = 1 * 650 = 650` for the tax. Click any node for its value, gradient
+# and formula. `.save("step.html")` writes the page as one file that opens offline in any
+# browser.
+
+# %%
+step_page = viz.explore(total)
+backward_ops = [step_page.data["ops"][step["op"]]["name"] for step in step_page.data["backward"]]
+print("backward order:", " -> ".join(backward_ops))
+step_page
+
+# %% [markdown]
 # ## 4. A node of your own: the sigmoid
 #
 # The course derives the sigmoid's backward rule through its graph
@@ -175,10 +193,20 @@ viz.draw_graph(loss, show_values=False)
 # `f'(x) = 3x**2` and `f''(x) = 6x`.
 
 # %%
-x = tg.Tensor([1.0, 2.0, 3.0], requires_grad=True)
-(first,) = tg.grad((x ** 3).sum(), x, create_graph=True)
-(second,) = tg.grad(first.sum(), x)
+x = tg.Tensor([1.0, 2.0, 3.0], requires_grad=True, name="x")
+y = (x ** 3).sum()
+y.name = "y"
+(first,) = tg.grad(y, x, create_graph=True)  # named "dy/dx" after y and x
+(second,) = tg.grad(first.sum(), x, retain_graph=True)  # keep dy/dx's graph: explored below
 print("f'(x) =", first.numpy(), " f''(x) =", second.numpy())
+
+# %% [markdown]
+# Stepping through `dy/dx` shows what `create_graph=True` recorded: the ops of the backward
+# rule of `x ** 3` (`g * b * a**(b - 1)`), now a graph of their own.
+
+# %%
+gradient_page = viz.explore(first)
+gradient_page
 
 # %% [markdown]
 # ## Checks
@@ -191,4 +219,9 @@ assert np.allclose([d_apple_by_hand, d_apple_num_by_hand, d_tax_by_hand], [2.2, 
 assert np.allclose(mine, builtin, atol=1e-7) and abs(mine.max() - 0.25) < 1e-6
 assert np.allclose(logits.grad.numpy(), (probabilities - one_hot) / len(targets), atol=1e-6)
 assert np.allclose(second.numpy(), [6.0, 12.0, 18.0])
+assert backward_ops == ["Mul", "Add", "Mul", "Mul"]  # tax, the sum, oranges, apples
+tax_record = next(t for t in step_page.data["tensors"] if t["name"] == "tax")
+assert np.allclose(tax_record["grad"]["values"], [650.0])
+assert any(t["name"] == "dy/dx" for t in gradient_page.data["tensors"])
+assert "Pow" in {op["name"] for op in gradient_page.data["ops"]}
 print("checks passed")

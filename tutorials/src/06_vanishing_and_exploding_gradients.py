@@ -108,6 +108,31 @@ viz.plot_gradient_trace(tracers, kind="bars", parameter="kernel")
 viz.plot_gradient_trace(tracers, kind="lines", parameter="kernel")
 
 # %% [markdown]
+# Or watch it: `viz.explore_trace` shows the bars of every recorded step with a slider and a
+# play button. Compare the sigmoid net with N(0, 1) weights and its fix: the first layers'
+# bars (flagged "vanishing", below 1/100 of the output layer's) against bars of one height.
+
+# %%
+trace_page = viz.explore_trace({label: tracers[label]
+                                for label in ("sigmoid, N(0, 1)", "ReLU, He, BN")},
+                               parameter="kernel")
+trace_page
+
+# %% [markdown]
+# One training step of the sigmoid net, op by op: step to the end of the backward pass and
+# click `dense_1.kernel` to see its gradient and its "vanishing" flag (the tracer's thresholds).
+
+# %%
+tg.manual_seed(0)
+sigmoid_net = deep_net("sigmoid", RandomNormal(stddev=1.0))
+step_loss = tg.losses.get_loss("sparse_categorical_crossentropy")(tg.Tensor(y),
+                                                                   sigmoid_net(tg.Tensor(x)))
+step_page = viz.explore(step_loss)
+first_kernel = next(t for t in step_page.data["tensors"] if t["name"] == "dense_1.kernel")
+print("dense_1.kernel:", first_kernel["flag"])
+step_page
+
+# %% [markdown]
 # The report: each layer's gradient relative to the output layer's, at the first step and
 # as the median over training, with the flags.
 
@@ -204,6 +229,8 @@ def first_to_last(tracer):
 ratios = {label: first_to_last(tracer) for label, tracer in tracers.items()}
 print({label: f"{ratio:.2e}" for label, ratio in ratios.items()})
 assert ratios["sigmoid, N(0, 1)"] < 1e-2  # the first layer gets < 1% of the last's gradient
+assert first_kernel["flag"].startswith("vanishing")
+assert [run["label"] for run in trace_page.data["runs"]] == ["sigmoid, N(0, 1)", "ReLU, He, BN"]
 assert ratios["sigmoid, Glorot"] < 1e-2
 for label in ("tanh, Glorot", "ReLU, He", "ReLU, He, BN"):
     assert 0.1 < ratios[label] < 10  # within 10x of the last layer
