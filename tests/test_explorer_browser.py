@@ -148,7 +148,7 @@ def test_mlp_step_through_and_node_details(page, tmp_path):
     node = _node_of(explorer.data, kernel.name)
     page.locator(f"g.node:has(title:text-is('{node}'))").click()
     panel = page.inner_text("#panel")
-    assert "hidden.kernel" in panel and "parameter" in panel and "model/hidden" not in panel
+    assert "hidden.kernel" in panel and "parameter" in panel and "model/hidden" in panel
     assert "(2, 3) float32" in panel
     assert _panel_gradient(page) == pytest.approx(kernel.grad.data.ravel(), rel=1e-5, abs=1e-7)
     # an op: its docstring formula
@@ -181,6 +181,25 @@ def test_collapse_and_expand_a_layer(page, tmp_path):
     assert page.locator("g.cluster.collapsed").count() == 1  # model covers model/hidden
     page.click("#expand-all")
     assert page.locator("g.cluster.collapsed").count() == 0
+
+
+def test_a_graph_over_the_threshold_opens_with_layers_collapsed(page, tmp_path):
+    from viz.explorer.explorer import COLLAPSE_AT_START, FULL_LAYOUT_LIMIT
+
+    loss = deep_graph(ops=300, ops_per_block=30)
+    walk = walk_graph(loss)
+    assert COLLAPSE_AT_START < len(walk.ops) + len(walk.tensors) <= FULL_LAYOUT_LIMIT
+    explorer = explore(loss)
+    assert explorer.data["layout"] == "full" and explorer.data["collapsed_at_start"]
+    _open(page, explorer.save(tmp_path / "medium.html"))
+    assert page.locator("g.cluster.collapsed").count() == 1  # "deep", holding every block
+    assert page.locator("g.node.hidden").count() > 500
+    page.click("#expand-all")
+    assert page.locator("g.node.hidden").count() == 0
+    page.keyboard.press("End")
+    last = explorer.data["ops"][explorer.data["backward"][-1]["op"]]["name"]
+    assert page.inner_text("#progress") == f"backward {len(walk.ops)} / {len(walk.ops)}: {last}"
+    _shot(page, tmp_path, "medium_expanded_end")
 
 
 def test_search_pan_zoom_and_play(page, tmp_path):

@@ -144,6 +144,12 @@ def _flags(tensors, records, grads, order_position) -> None:
                               f"(nearest the loss), above {EXPLODING_RATIO:g}")
 
 
+def _consumers_module(consumers):
+    """The module a leaf belongs to: the one all the ops that use it ran in (or None)."""
+    paths = {node.module_path for node in consumers}
+    return paths.pop() if len(paths) == 1 else None
+
+
 def _doc(op_class) -> str:
     return inspect.cleandoc(op_class.__doc__ or "").split("\n\n")[0].replace("``", "")
 
@@ -175,7 +181,8 @@ def graph_data(roots, labels=None):
         records.append({
             "name": root_ids.get(id(tensor)) or tensor.name or "",
             "kind": _kind(tensor, is_root),
-            "module": producer.module_path if producer is not None else None,
+            "module": (producer.module_path if producer is not None
+                       else _consumers_module(walk.consumers.get(id(tensor), []))),
             "producer": op_index.get(id(producer)) if producer is not None else None,
             "value": array_summary(tensor.data),
             "grad": array_summary(grads[tensor].data) if tensor in grads else None,
