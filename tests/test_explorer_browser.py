@@ -177,8 +177,12 @@ def test_collapse_and_expand_a_layer(page, tmp_path):
     assert "current" in (cluster.get_attribute("class") or "")
     cluster.locator(".collapsed-label").click()
     assert members.evaluate_all(visible) == len(hidden_ops)
-    page.click("#collapse-all")
-    assert page.locator("g.cluster.collapsed").count() == 1  # model covers model/hidden
+    page.click("#collapse-all")  # the layers, not the model around them
+    assert page.locator("g.cluster.collapsed").count() == 2
+    assert members.evaluate_all(visible) == 0
+    page.locator("g.cluster", has=page.locator("a[*|title='model']")).locator(
+        "text").first.click()  # the model itself: it covers both
+    assert page.locator("g.cluster.collapsed").count() == 1
     page.click("#expand-all")
     assert page.locator("g.cluster.collapsed").count() == 0
 
@@ -192,7 +196,7 @@ def test_a_graph_over_the_threshold_opens_with_layers_collapsed(page, tmp_path):
     explorer = explore(loss)
     assert explorer.data["layout"] == "full" and explorer.data["collapsed_at_start"]
     _open(page, explorer.save(tmp_path / "medium.html"))
-    assert page.locator("g.cluster.collapsed").count() == 1  # "deep", holding every block
+    assert page.locator("g.cluster.collapsed").count() == 10  # every block, inside "deep"
     assert page.locator("g.node.hidden").count() > 500
     page.click("#expand-all")
     assert page.locator("g.node.hidden").count() == 0
@@ -214,6 +218,14 @@ def test_search_pan_zoom_and_play(page, tmp_path):
     page.mouse.move(400, 400)
     page.mouse.wheel(0, -300)
     assert page.locator("#canvas svg").get_attribute("viewBox") != box
+    page.click("#fit")
+    box = page.locator("#canvas svg").get_attribute("viewBox")
+    page.mouse.move(300, 300)
+    page.mouse.down()
+    page.mouse.move(380, 340, steps=4)
+    page.mouse.up()
+    assert page.locator("#canvas svg").get_attribute("viewBox") != box  # panned
+    assert page.locator("g.cluster.collapsed").count() == 0  # a drag is not a click
     page.click("#fit")
     page.click("#close-details")
     page.select_option("#speed", "60")

@@ -67,9 +67,15 @@
     label.setAttribute("text-anchor", "middle");
     const count = cluster.members.reduce((n, m) => n + m.ops.length, 0);
     label.textContent = `${cluster.path.split("/").pop()}: ${count} op${count === 1 ? "" : "s"} (click to expand)`;
+    const fit = Math.min(cluster.box.height * 0.3, cluster.box.width / (label.textContent.length * 0.6));
+    label.setAttribute("font-size", Math.max(14, fit).toFixed(1));
     cluster.g.appendChild(label);
+    const title = cluster.g.querySelector("text");
+    if (title) title.classList.add("cluster-title");
+    // a click on the box's title folds it; a click anywhere on a folded box unfolds it
     cluster.g.addEventListener("click", (event) => {
-      if (event.target.closest("g.node")) return;
+      if (event.target.closest("g.node") || dragged) return;
+      if (!cluster.collapsed && event.target !== title) return;
       event.stopPropagation();
       setCollapsed(cluster, !cluster.collapsed);
     });
@@ -94,7 +100,11 @@
     render();
   }
   function setCollapsed(cluster, collapsed) { cluster.collapsed = collapsed; applyCollapse(); }
-  function setAll(collapsed) { for (const c of clusters) c.collapsed = collapsed; applyCollapse(); }
+  // "collapse layers" folds the innermost boxes (the layers), not the model around them
+  function setAll(collapsed) {
+    for (const c of clusters) c.collapsed = collapsed && c.inner.length === 0;
+    applyCollapse();
+  }
 
   // ----- numbers -------------------------------------------------------------------------
   const num = (v) => {
@@ -281,7 +291,7 @@
     }
   });
   for (const node of nodes.values()) {
-    node.g.addEventListener("click", (event) => { event.stopPropagation(); showNode(node.name); });
+    node.g.addEventListener("click", (event) => { event.stopPropagation(); if (!dragged) showNode(node.name); });
   }
 
   // ----- stepping and playing ------------------------------------------------------------
@@ -330,13 +340,13 @@
     const [gx, gy] = toGraph(event.clientX, event.clientY);
     setView([gx - (gx - view[0]) * factor, gy - (gy - view[1]) * factor, view[2] * factor, view[3] * factor]);
   }, { passive: false });
-  let drag = null;
-  svg.addEventListener("pointerdown", (event) => { drag = { x: event.clientX, y: event.clientY, view: view.slice(), moved: false }; });
+  let drag = null, dragged = false;
+  svg.addEventListener("pointerdown", (event) => { dragged = false; drag = { x: event.clientX, y: event.clientY, view: view.slice() }; });
   window.addEventListener("pointermove", (event) => {
     if (!drag) return;
     const [, , scale] = toGraph(event.clientX, event.clientY);
     const dx = (event.clientX - drag.x) * scale, dy = (event.clientY - drag.y) * scale;
-    if (Math.abs(dx) + Math.abs(dy) > 2) drag.moved = true;
+    if (Math.abs(dx) + Math.abs(dy) > 2) dragged = true;  // a pan, not a click
     setView([drag.view[0] - dx, drag.view[1] - dy, drag.view[2], drag.view[3]]);
   });
   window.addEventListener("pointerup", () => { drag = null; });
