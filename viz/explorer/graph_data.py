@@ -47,14 +47,14 @@ def array_summary(array) -> dict:
     if values.dtype.kind not in "biuf" or values.size == 0:
         return summary
     wide = values.astype(np.float64)
+    if values.size <= FULL_VALUES:  # the page computes the statistics of these itself
+        summary["values"] = [json_number(v) for v in wide.ravel()]
+        return summary
     finite = wide[np.isfinite(wide)]
     stats = {"nonfinite": int(values.size - finite.size)}
     if finite.size:
         stats.update(min=finite.min(), max=finite.max(), mean=finite.mean(), std=finite.std(),
                      mean_abs=np.abs(finite).mean(), norm=np.sqrt(np.sum(finite * finite)))
-    if values.size <= FULL_VALUES:  # the page computes the statistics of these itself
-        summary["values"] = [json_number(v) for v in wide.ravel()]
-        return summary
     summary["stats"] = {key: json_number(v) if key != "nonfinite" else v
                         for key, v in stats.items()}
     if finite.size:

@@ -20,6 +20,7 @@ position.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 
@@ -45,6 +46,7 @@ def _docstring(op_class) -> str:
     return inspect.cleandoc(op_class.__doc__ or "")
 
 
+@functools.cache  # one parse per kind of op, however big the graph
 def op_rules(op_class):
     """``(forward statement, [(input symbol, rule), ...])`` from an op's docstring."""
     doc = _docstring(op_class)
@@ -64,12 +66,20 @@ def op_rules(op_class):
 
 def input_symbols(node) -> list:
     """The symbol of each input of ``node``: its ``forward`` parameter names."""
-    parameters = list(inspect.signature(type(node).forward).parameters.values())[1:]
+    names = _forward_parameters(type(node))
     count = len(node.inputs)
-    if parameters and parameters[0].kind is inspect.Parameter.VAR_POSITIONAL:
+    if names is None:
         return [f"input_{k}" for k in range(count)]  # Concatenate's *arrays
-    names = [p.name for p in parameters]
     return (names + [f"input_{k}" for k in range(len(names), count)])[:count]
+
+
+@functools.cache
+def _forward_parameters(op_class):
+    """The names of ``forward``'s parameters after self (None for ``*arrays``)."""
+    parameters = list(inspect.signature(op_class.forward).parameters.values())[1:]
+    if parameters and parameters[0].kind is inspect.Parameter.VAR_POSITIONAL:
+        return None
+    return [p.name for p in parameters]
 
 
 def derivative(symbol: str) -> str:
