@@ -268,3 +268,27 @@ def test_trace_page_embeds_the_tracers_numbers():
         explore_trace(GradientTracer(model))
     with pytest.raises(TypeError, match="GradientTracer"):
         explore_trace([tracer])
+
+
+def test_non_finite_gradients_are_flagged_and_the_page_stays_valid_json(tmp_path):
+    x = tg.Tensor([0.0, 1.0], requires_grad=True, name="x")
+    with np.errstate(divide="ignore"):  # what the math gives: log 0 = -inf, 1/0 = inf
+        y = x.log().sum()
+        data, _ = _page_data(tmp_path, explore(y))
+    record = next(t for t in data["tensors"] if t["name"] == "x")
+    assert record["grad"]["values"] == ["Infinity", 1.0]
+    assert record["flag"].startswith("exploding")
+    assert next(t for t in data["tensors"] if t["producer"] is not None and
+                t["kind"] == "intermediate")["value"]["values"] == ["-Infinity", 0.0]
+
+
+def test_large_tensors_embed_statistics_and_a_histogram():
+    x = tg.Tensor(np.arange(200, dtype=np.float32).reshape(20, 10), requires_grad=True,
+                  name="x")
+    data = explore((x * 2.0).sum()).data
+    record = next(t for t in data["tensors"] if t["name"] == "x")
+    assert "values" not in record["value"]
+    stats, histogram = record["value"]["stats"], record["value"]["histogram"]
+    assert (stats["min"], stats["max"], stats["mean"]) == (0.0, 199.0, 99.5)
+    assert sum(histogram["counts"]) == 200 and len(histogram["edges"]) == 21
+    assert record["grad"]["stats"]["mean"] == 2.0

@@ -274,9 +274,22 @@ def test_trace_page_slider_and_play(page, tmp_path):
     page.click("#play")
     _wait_for(page, "document.getElementById('play').textContent.includes('play')")
     _shot(page, tmp_path, "trace_played")
-    # and the tour's step page opens too
+    # and the tour's step page opens too, with the first kernel flagged
     _open(page, result.files["explore_step"])
     assert "forward 0 /" in page.inner_text("#progress")
+    page.fill("#search", "dense_1.kernel")
+    page.press("#search", "Enter")
+    assert page.inner_text("#panel h3") == "dense_1.kernel"
+    assert page.inner_text("#panel .flag").startswith("vanishing: ||g|| is")
+    assert page.locator("#panel table.grad-table td").count() == 16  # 2x8: every value
+    _shot(page, tmp_path, "tour_step_dense_1_kernel")
+    big = page.evaluate("() => window.explorer.data.tensors.find("
+                        "t => t.value.shape.join() === '300,8').node")
+    page.click("#fit")
+    page.locator(f"g.node:has(title:text-is('{big}'))").click()
+    assert page.locator("#panel svg.histogram").count() == 2  # value and gradient
+    assert page.locator("#panel svg.histogram rect").count() == 40
+    assert "mean |.|" in page.inner_text("#panel .value-table-stats")
 
 
 def test_trace_explorer_of_a_single_tracer(page, tmp_path):
