@@ -87,6 +87,21 @@ def test_graph_is_valid_svg_with_a_cluster_per_layer(short_tour):
     assert "Sigmoid" in text and "MatMul" in text and "grad" in text
 
 
+def test_explorer_pages_of_the_step_and_of_both_traces(short_tour):
+    from viz.explorer import embedded_data
+
+    result, printed = short_tour
+    step = embedded_data(result.files["explore_step"].read_text(encoding="utf-8"))
+    assert len(step["backward"]) == len(step["forward"]) > 20
+    kernels = {t["name"] for t in step["tensors"] if t["kind"] == "parameter"}
+    assert {f"{layer}.kernel" for layer in LAYERS} <= kernels
+    trace = embedded_data(result.files["explore_trace"].read_text(encoding="utf-8"))
+    assert [run["label"] for run in trace["runs"]] == ["sigmoid, N(0, 1)", "ReLU + He + BN"]
+    assert all(run["layers"] == LAYERS and len(run["steps"]) == 20 for run in trace["runs"])
+    for key in ("explore_step", "explore_trace"):
+        assert f"Open in a browser: {result.files[key].resolve()}" in printed
+
+
 def test_pictures_are_not_blank(short_tour):
     image = pytest.importorskip("matplotlib.image")
     result, _ = short_tour

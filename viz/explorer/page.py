@@ -77,6 +77,7 @@ class Page:
 
     @property
     def size_kb(self) -> float:
+        """The page's size in kB (1024 bytes), as written by :meth:`save`."""
         return len(self.html.encode("utf-8")) / 1024
 
     def _repr_html_(self) -> str:
