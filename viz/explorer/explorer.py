@@ -28,6 +28,9 @@ FULL_LAYOUT_LIMIT = 1500
 #: above this many tensors + ops the page opens with every layer collapsed
 COLLAPSE_AT_START = 300
 
+#: the page's script, in the order it runs (see the files' first lines)
+_SCRIPTS = ("explorer_graph.js", "explorer_panel.js", "explorer_controls.js")
+
 _CONTROLS = """
 <header>
   <h1>{title}</h1>
@@ -148,4 +151,4 @@ def explore(tensor_or_tensors, title=None, layout="auto", rankdir="LR",
     body = (_CONTROLS.format(title=html.escape(title))
             + f'<main><div id="canvas">{inline_svg(dot.pipe(format="svg"))}</div>'
             '<aside id="panel"></aside></main>')
-    return Explorer(title, f'<div class="explorer">{body}</div>', data, "explorer.js")
+    return Explorer(title, f'<div class="explorer">{body}</div>', data, _SCRIPTS)

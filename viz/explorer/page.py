@@ -1,8 +1,9 @@
 """One self-contained HTML page: the Graphviz drawing, the embedded data, the page's own script.
 
 The page needs nothing from outside: its CSS and JavaScript ship in ``viz/explorer/static``
-and are inlined, the graph is an inline SVG, and a Content-Security-Policy forbids every
-network request. It opens offline in any browser, and in a notebook it lives in an iframe's
+and are inlined (the JavaScript files joined into one script), the graph is an inline SVG,
+and a Content-Security-Policy forbids every network request. It opens offline in any
+browser, and in a notebook it lives in an iframe's
 ``srcdoc`` (no server).
 """
 
@@ -37,6 +38,13 @@ def _json_script(data) -> str:
     return text.replace("</", "<\\/")  # a "</script>" inside a string must not end the block
 
 
+def _joined(scripts) -> str:
+    """The page's script files as one script, in one function scope (the files are the
+    chapters of one program, split for reading; nothing of theirs leaks into the page)."""
+    parts = "\n".join(asset(name) for name in scripts)
+    return f'(function () {{\n"use strict";\n{parts}\n}})();'
+
+
 def embedded_data(page_html: str) -> dict:
     """The data a page was built from, parsed back out of its HTML (for checks and tests)."""
     match = _DATA.search(page_html)
@@ -57,7 +65,7 @@ class Page:
     #: height of the inline view in a notebook, in pixels
     height = 640
 
-    def __init__(self, title: str, body: str, data: dict, script: str):
+    def __init__(self, title: str, body: str, data: dict, scripts):
         self.title, self.data = title, data
         self.html = (
             "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -65,7 +73,7 @@ class Page:
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>{html.escape(title)}</title><style>{asset('explorer.css')}</style></head>"
             f"<body>{body}<script type=\"application/json\" id=\"explorer-data\">"
-            f"{_json_script(data)}</script><script>{asset(script)}</script></body></html>\n"
+            f"{_json_script(data)}</script><script>{_joined(scripts)}</script></body></html>\n"
         )
 
     def save(self, path) -> Path:

@@ -81,4 +81,4 @@ def explore_trace(tracer_or_runs, parameter=None, quantity="grad_norm",
     data = {"title": title, "quantity": what, "runs": runs,
             "vanishing_ratio": VANISHING_RATIO, "exploding_ratio": EXPLODING_RATIO}
     body = _CONTROLS.format(title=html.escape(title))
-    return TraceExplorer(title, f'<div class="explorer">{body}</div>', data, "trace.js")
+    return TraceExplorer(title, f'<div class="explorer">{body}</div>', data, ("trace_page.js",))
