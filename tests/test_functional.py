@@ -108,9 +108,14 @@ def test_relu_keras_options():
         fn.relu(x, negative_slope=-1)
 
 
-def test_integer_input_is_refused_with_a_fix():
-    with pytest.raises(TypeError, match="astype"):
-        fn.relu(tg.Tensor([1, 2]))
+@pytest.mark.parametrize("name", ["relu", "sigmoid", "tanh", "gelu", "softmax", "log_softmax"])
+def test_integer_and_boolean_inputs_become_float32(name):
+    activation = fn.get_activation(name)
+    for data in ([1, 2], [True, False]):
+        out = activation(tg.Tensor(data))
+        assert out.dtype == np.float32
+        expected = activation(tg.Tensor(np.asarray(data, dtype=np.float32)))
+        np.testing.assert_allclose(out.numpy(), expected.numpy())
 
 
 # ----- get_activation --------------------------------------------------------------------------

@@ -9,8 +9,9 @@ from tinygrad_edu.autograd import Function
 from tinygrad_edu.gradcheck import gradcheck, gradgradcheck
 from tinygrad_edu.op_cases import CASES, covered_ops
 
-FIRST = [pytest.param(case, id=case.name) for case in CASES]
+FIRST = [pytest.param(case, id=case.name) for case in CASES if case.order >= 1]
 SECOND = [pytest.param(case, id=case.name) for case in CASES if case.order >= 2]
+VALUES_ONLY = [pytest.param(case, id=case.name) for case in CASES if case.order == 0]
 
 
 @pytest.mark.parametrize("case", FIRST)
@@ -21,6 +22,15 @@ def test_first_derivatives(case):
 @pytest.mark.parametrize("case", SECOND)
 def test_second_derivatives(case):
     assert gradgradcheck(case.fn, case.inputs(), **case.tolerances)
+
+
+@pytest.mark.parametrize("case", VALUES_ONLY)
+def test_ops_without_gradient_leave_the_graph(case):
+    """Indices, truth values and floor quotients: results that no backward pass reaches."""
+    inputs = case.inputs()
+    assert any(t.requires_grad for t in inputs)
+    out = case.fn(*inputs)
+    assert not out.requires_grad and out.grad_fn is None, case.name
 
 
 def test_names_are_unique():
@@ -54,6 +64,9 @@ def test_every_graph_node_type_is_exercised(monkeypatch):
 
         monkeypatch.setattr(cls, "forward", recording)
     for case in CASES:
+        if case.order == 0:
+            case.fn(*case.inputs())
+            continue
         check = gradgradcheck if case.order >= 2 else gradcheck
         check(case.fn, case.inputs(), **case.tolerances)
     missing = sorted(set(Function.registry()) - used)

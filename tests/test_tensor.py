@@ -185,7 +185,8 @@ def test_setitem_and_fill():
     assert (t.data == 2).all()
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+@pytest.mark.parametrize("case", [c for c in CASES if c.order >= 1],
+                         ids=[c.name for c in CASES if c.order >= 1])
 def test_float32_stays_float32_through_every_op_and_its_gradient(case):
     inputs = [t.astype(np.float32).detach().requires_grad_(t.requires_grad)
               if t.dtype.kind == "f" else t for t in case.inputs()]

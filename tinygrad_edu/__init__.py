@@ -15,8 +15,10 @@ from tinygrad_edu.creation import (
     eye,
     full,
     ones,
+    linspace,
     ones_like,
     rand,
+    randint,
     randn,
     tensor,
     zeros,
@@ -46,7 +48,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Tensor", "tensor", "grad", "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly",
-    "zeros", "ones", "full", "zeros_like", "ones_like", "arange", "eye", "randn", "rand",
+    "zeros", "ones", "full", "zeros_like", "ones_like", "arange", "linspace", "eye", "randn",
+    "rand", "randint",
     "manual_seed", "float32", "float64", "int64", *_op_names,
     "functional", "init", "losses", "optim", "regularizers", "nn", "load_model", "save_model",
     "callbacks", "datasets", "metrics", "trace", "DataLoader", "load_fashion_mnist", "load_mnist",

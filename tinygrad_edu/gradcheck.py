@@ -189,12 +189,14 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
         rows = _analytical_rows(fn, inputs, out_index, projections)
         for in_index, analytical_rows in rows.items():
             directions, full_cols = _basis_or_random(inputs[in_index].size, _FULL_INPUT_SIZE, rng)
-            numerical = projections @ _numerical_columns(
-                fn, inputs, in_index, out_index, directions, eps)
-            analytical = analytical_rows @ directions.T
+            columns = _numerical_columns(fn, inputs, in_index, out_index, directions, eps)
+            # Identity projections are skipped, not multiplied: NaN * 0 is NaN, so a product
+            # with the identity would spread one NaN entry over its whole row or column.
+            numerical = columns if full_rows else projections @ columns
+            analytical = analytical_rows if full_cols else analytical_rows @ directions.T
             error = np.abs(analytical - numerical)
-            worst_abs = max(worst_abs, float(error.max(initial=0.0)))
-            worst_rel = max(worst_rel, float((error / (np.abs(numerical) + atol)).max(initial=0.0)))
+            worst_abs = _worst(worst_abs, error)
+            worst_rel = _worst(worst_rel, error / (np.abs(numerical) + atol))
             bad = ~(error <= atol + rtol * np.abs(numerical))
             if bad.any():
                 failures.append(_failure_report(
@@ -208,10 +210,24 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
     return result
 
 
+def _worst(current: float, errors: np.ndarray) -> float:
+    """The largest error so far; NaN as soon as any error is NaN (max() would skip it)."""
+    if np.isnan(current) or np.isnan(errors).any():
+        return float("nan")
+    return max(current, float(errors.max(initial=0.0)))
+
+
+def _non_finite(name: str, values: np.ndarray) -> str:
+    nan, inf = int(np.isnan(values).sum()), int(np.isinf(values).sum())
+    return f"{nan} NaN and {inf} inf {name}" if nan or inf else ""
+
+
 def _failure_report(in_index, out_index, in_shape, out_shape, analytical, numerical, bad,
                     exact_entries, worst=5) -> str:
     error = np.abs(analytical - numerical)
-    order = np.argsort(np.where(bad, error, -1.0), axis=None)[::-1][: min(worst, int(bad.sum()))]
+    # Non-finite errors rank first, so that a NaN or inf entry is always shown.
+    ranked = np.where(np.isfinite(error), error, np.inf)
+    order = np.argsort(np.where(bad, ranked, -1.0), axis=None)[::-1][: min(worst, int(bad.sum()))]
     if exact_entries:
         kind = "Jacobian entries (output index, input index)"
     else:
@@ -219,6 +235,8 @@ def _failure_report(in_index, out_index, in_shape, out_shape, analytical, numeri
     lines = [
         f"input {in_index} (shape {in_shape}) -> output {out_index} (shape {out_shape}): "
         f"{int(bad.sum())} of {bad.size} {kind} differ",
+        *[f"  {note}" for note in (_non_finite("analytical entries", analytical),
+                                  _non_finite("numerical entries", numerical)) if note],
         f"  {'where':<28} {'numerical':>14} {'analytical':>14} {'abs err':>11} {'rel err':>11}",
     ]
     for flat in order:

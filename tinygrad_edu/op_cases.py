@@ -37,7 +37,8 @@ class OpCase:
         away_from_zero: ...with |x| >= this, when set (kinks at 0).
         make_inputs: custom input arrays ``rng -> list`` (overrides shapes/domain).
         differentiable: which inputs require grad (default: all floating inputs).
-        order: highest derivative order checked (1 for ops not twice differentiable).
+        order: highest derivative order checked (1 for ops not twice differentiable, 0 for
+            ops without a gradient: indices and truth values, checked by value only).
         tolerances: keyword overrides for gradcheck (eps, atol, rtol).
     """
 
@@ -325,6 +326,11 @@ CASES: list[OpCase] = [
     OpCase("log_cosh/basic", "log_cosh", lambda y, p: losses.log_cosh(y, p),
            ((2, 3), (2, 3)), domain=(-3.0, 3.0)),
 ]
+
+
+from tinygrad_edu.op_cases_extended import EXTENDED_CASES  # noqa: E402 - needs OpCase above
+
+CASES += EXTENDED_CASES
 
 
 def find(op_or_name: str) -> list[OpCase]:

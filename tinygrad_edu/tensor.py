@@ -345,11 +345,22 @@ def _lift(value, like: np.dtype) -> Tensor:
     kind = array.dtype.kind
     if kind not in "biuf":
         raise TypeError(f"unsupported operand of type {type(value).__name__} for a Tensor op")
-    if like.kind == "f" or (kind in "biu" and isinstance(value, (int, bool))):
+    if like.kind == "f" or (kind in "biu" and isinstance(value, (int, bool))
+                            and _fits(value, like)):
         return Tensor._wrap(array.astype(like, copy=False))
     if kind == "f":
         return Tensor._wrap(array.astype(DEFAULT_FLOAT, copy=False))
     return Tensor._wrap(array)
+
+
+def _fits(value, like: np.dtype) -> bool:
+    """Whether the Python int or bool ``value`` is exactly representable in dtype ``like``
+    (``uint8_tensor / 256`` must not turn 256 into a uint8 0, nor ``bool_tensor + 2`` 2 into
+    True)."""
+    if like.kind == "b":
+        return isinstance(value, bool)
+    info = np.iinfo(like)
+    return info.min <= value <= info.max
 
 
 def _index_arrays(index):
@@ -376,3 +387,7 @@ from tinygrad_edu.ops import shape as _shape  # noqa: E402
 tensor_operators._ew, tensor_operators._linalg = _ew, _linalg
 tensor_operators._reduce, tensor_operators._shape = _reduce, _shape
 engine._sum_op = _reduce.Sum
+
+from tinygrad_edu import ops as _ops  # noqa: E402
+
+tensor_operators.bind_op_methods(_ops)

@@ -106,12 +106,6 @@ class TensorOperators:
     def __ne__(self, other):
         return self._compare(other, np.not_equal)
 
-    def any(self) -> bool:
-        return bool(self.data.any())
-
-    def all(self) -> bool:
-        return bool(self.data.all())
-
     # ----- indexing ------------------------------------------------------------------------
     def __getitem__(self, index):
         return _shape.getitem(self, index)
@@ -222,8 +216,34 @@ class TensorOperators:
     def sign(self) -> Tensor:
         return Tensor._wrap(np.sign(self.data))
 
-    def argmax(self, axis=None) -> Tensor:
-        return Tensor._wrap(np.asarray(np.argmax(self.data, axis=axis)))
 
-    def argmin(self, axis=None) -> Tensor:
-        return Tensor._wrap(np.asarray(np.argmin(self.data, axis=axis)))
+# ----- more ops as methods and operators --------------------------------------------------
+# ``t.cumsum(axis=0)`` is ``ops.cumsum(t, axis=0)``: these functional forms take the tensor
+# first, so each is bound as it is (its docstring included).
+OP_METHODS = (
+    "cumsum", "cumprod", "take_along_axis", "gather", "sort", "argsort", "topk", "prod",
+    "tril", "triu", "masked_fill", "flip", "roll", "repeat", "tile", "split", "chunk",
+    "argmax", "argmin", "any", "all", "isnan", "isinf", "isfinite", "isclose", "floor", "ceil",
+    "round", "trunc", "square", "rsqrt", "reciprocal", "log2", "log10", "log1p", "expm1", "tan",
+    "sinh", "cosh", "arcsin", "arccos", "arctan", "logaddexp", "remainder", "floor_divide",
+)
+
+
+def _reflected(fn):
+    def reflected(self, other):
+        return fn(other, self)
+
+    reflected.__doc__ = f"other {fn.__name__} self"
+    return reflected
+
+
+def bind_op_methods(ops) -> None:
+    """Make the ops in :data:`OP_METHODS` methods, and ``%``, ``//``, ``round()`` operators
+    (called by tensor.py once the ops exist)."""
+    for name in OP_METHODS:
+        setattr(TensorOperators, name, getattr(ops, name))
+    TensorOperators.__round__ = ops.round
+    TensorOperators.__mod__ = ops.remainder
+    TensorOperators.__rmod__ = _reflected(ops.remainder)
+    TensorOperators.__floordiv__ = ops.floor_divide
+    TensorOperators.__rfloordiv__ = _reflected(ops.floor_divide)

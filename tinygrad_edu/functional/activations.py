@@ -16,8 +16,9 @@ import numpy as np
 
 from tinygrad_edu.autograd import Function
 from tinygrad_edu.lookup import unknown_name
+from tinygrad_edu.ops.axes import normalize_axes
 from tinygrad_edu.ops.elementwise import where
-from tinygrad_edu.ops.reduce import normalize_axis
+from tinygrad_edu.ops.reduce import log_softmax as stable_log_softmax
 from tinygrad_edu.ops.reduce_kernels import max_axes, sum_axes
 from tinygrad_edu.tensor import Tensor, as_tensor
 
@@ -33,12 +34,10 @@ SELU_SCALE = 1.0507009873554805
 
 
 def _float_tensor(x, who: str) -> Tensor:
+    """``x`` as a tensor; integer and boolean inputs become float32, as in every float op."""
     x = as_tensor(x)
     if x.data.dtype.kind != "f":
-        raise TypeError(
-            f"{who}: expected a floating tensor, got dtype {x.data.dtype}; "
-            "convert with x.astype('float32')"
-        )
+        return x.astype(np.float32)
     return x
 
 
@@ -61,6 +60,8 @@ class Softmax(Function):
 
     def forward(self, x, axis):
         self.axis = axis
+        if x.size == 0:  # nothing to normalize (and no maximum to shift by)
+            return x.copy()
         shifted = np.exp(x - max_axes(x, axis))
         return shifted / sum_axes(shifted, axis, keepdims=True)
 
@@ -119,12 +120,16 @@ def tanh(x):
 
 
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
-    """Rectified linear unit, with Keras's options.
+    """Rectified linear unit, with Keras 3's options, in Keras 3's order of steps:
 
-    y = x (capped at ``max_value`` when given)   for x > threshold
-    y = negative_slope * (x - threshold)         otherwise
+    1. y = x where x > threshold, else 0          (for threshold = 0: max(x, 0))
+    2. y = clip(y, 0, max_value)                   when ``max_value`` is given
+    3. y = y - negative_slope * max(threshold - x, 0)
 
-    With the defaults this is max(x, 0), whose derivative is 1 for x > 0 and 0 otherwise.
+    So for threshold < 0 the values between threshold and 0 pass through unchanged unless a
+    ``max_value`` clips them to 0. Derivative: 1 where step 1 and 2 pass x through (x > threshold,
+    and 0 < x < max_value when clipping), plus ``negative_slope`` where x < threshold; at the
+    kinks themselves it is 0, as in TensorFlow.
     """
     x = _float_tensor(x, "relu")
     if negative_slope < 0:
@@ -133,17 +138,26 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
         raise ValueError(f"relu: max_value must be >= 0, got {max_value}")
     if negative_slope == 0 and max_value is None and threshold == 0:
         return x.relu()
-    high = x if max_value is None else x.clip(high=max_value)
+    zero = _constant(0.0, x)
+    y = where(x > threshold, x, zero) if threshold != 0 else x.relu()
+    if max_value is not None:
+        y = _clip_open(y, 0.0, max_value)
     if negative_slope:
-        low = (x - threshold) * negative_slope
-    else:
-        low = _constant(0.0, x)
-    return where(x > threshold, high, low)
+        y = y - (threshold - x).relu() * negative_slope
+    return y
+
+
+def _clip_open(x, low, high):
+    """clip(x, low, high) whose derivative is 1 only strictly inside (low, high), 0 at the
+    bounds (TensorFlow's and PyTorch's rule for relu6)."""
+    inside = Tensor._wrap((x.data > low) & (x.data < high))
+    bound = where(x.data <= low, _constant(low, x), _constant(high, x))
+    return where(inside, x, bound)
 
 
 def relu6(x):
-    """min(max(x, 0), 6).  d/dx = 1 on (0, 6), else 0."""
-    return _float_tensor(x, "relu6").clip(0.0, 6.0)
+    """min(max(x, 0), 6).  d/dx = 1 on the open interval (0, 6), else 0 (also at 0 and 6)."""
+    return _clip_open(_float_tensor(x, "relu6"), 0.0, 6.0)
 
 
 def leaky_relu(x, negative_slope=0.2):
@@ -296,18 +310,20 @@ def softmax(x, axis=-1):
     x = _float_tensor(x, "softmax")
     if x.ndim == 0:
         raise ValueError("softmax: needs at least one axis; got a 0-d tensor")
-    return Softmax.apply(x, axis=normalize_axis(axis, x.ndim, "softmax"))
+    return Softmax.apply(x, axis=normalize_axes(axis, x.ndim, "softmax"))
 
 
 def log_softmax(x, axis=-1):
-    """x - logsumexp(x) along ``axis``: the log-probabilities, finite even for huge logits.
+    """log(softmax(x)) along ``axis``: the log-probabilities, finite even for huge logits.
 
+    Computed as (x - m) - log(sum(exp(x - m))) with m = max(x), which keeps float32's full
+    precision at logits of 1e4 (x - logsumexp(x) would lose three digits there).
     d/dx_i = g_i - softmax(x)_i * sum(g).
     """
     x = _float_tensor(x, "log_softmax")
     if x.ndim == 0:
         raise ValueError("log_softmax: needs at least one axis; got a 0-d tensor")
-    return x - x.logsumexp(axis=axis, keepdims=True)
+    return stable_log_softmax(x, axis=normalize_axes(axis, x.ndim, "log_softmax")[0])
 
 
 # ----- lookup by name ---------------------------------------------------------------------------

@@ -21,16 +21,40 @@ group_norm          H, W and the C/groups channels of a   sample and group
 They are compositions of primitive ops: the gradient flows through the mean and the variance
 too (that is what makes batch normalization's backward pass interesting), and second
 derivatives come for free.
+
+A float16 input is normalized in float32 and the results rounded back to float16: its sums
+and squares overflow float16 (largest value 65504) long before its mean and variance do.
 """
 
 from __future__ import annotations
 
-from tinygrad_edu.ops.reduce import normalize_axis
+import functools
+
+import numpy as np
+
+from tinygrad_edu.ops.axes import normalize_axes
 from tinygrad_edu.tensor import Tensor, as_tensor
+
+
+def _float16_in_float32(fn):
+    """Run ``fn`` in float32 for a float16 ``x`` and convert its tensor results back."""
+
+    @functools.wraps(fn)
+    def wrapper(x, *args, **kwargs):
+        x = as_tensor(x)
+        if x.data.dtype != np.float16:
+            return fn(x, *args, **kwargs)
+        result = fn(x.astype(np.float32), *args, **kwargs)
+        if isinstance(result, tuple):
+            return tuple(r.astype(np.float16) for r in result)
+        return result.astype(np.float16)
+
+    return wrapper
 
 __all__ = ["moments", "batch_norm", "layer_norm", "instance_norm", "group_norm"]
 
 
+@_float16_in_float32
 def moments(x, axis, keepdims=False):
     """Mean and biased variance of ``x`` over ``axis`` (an int or a tuple of ints).
 
@@ -38,7 +62,7 @@ def moments(x, axis, keepdims=False):
         (mean, variance) as Tensors in the graph: gradients flow through both.
     """
     x = as_tensor(x)
-    axes = normalize_axis(axis, x.ndim, "moments")
+    axes = normalize_axes(axis, x.ndim, "moments")
     mean = x.mean(axis=axes, keepdims=True)
     centered = x - mean
     variance = (centered * centered).mean(axis=axes, keepdims=True)
@@ -89,6 +113,7 @@ def _float_input(x, who, min_ndim=1) -> Tensor:
     return x
 
 
+@_float16_in_float32
 def batch_norm(x, gamma=None, beta=None, axis=-1, epsilon=1e-3, mean=None, variance=None,
                return_statistics=False):
     """Batch normalization: standardize each channel with statistics over the batch.
@@ -115,7 +140,7 @@ def batch_norm(x, gamma=None, beta=None, axis=-1, epsilon=1e-3, mean=None, varia
     who = "batch_norm"
     x = _float_input(x, who, min_ndim=2)
     _check_epsilon(epsilon, who)
-    channel_axes = normalize_axis(axis, x.ndim, who)
+    channel_axes = normalize_axes(axis, x.ndim, who)
     if (mean is None) != (variance is None):
         raise ValueError(f"{who}: give both mean and variance (inference), or neither (training)")
     if mean is None:
@@ -150,6 +175,7 @@ def _standardize(x: Tensor, axes: tuple, epsilon: float) -> Tensor:
     return (x - mean) * (variance + epsilon) ** -0.5
 
 
+@_float16_in_float32
 def layer_norm(x, gamma=None, beta=None, axis=-1, epsilon=1e-3):
     """Layer normalization: standardize each sample over ``axis`` (default the last one).
 
@@ -161,10 +187,11 @@ def layer_norm(x, gamma=None, beta=None, axis=-1, epsilon=1e-3):
     who = "layer_norm"
     x = _float_input(x, who)
     _check_epsilon(epsilon, who)
-    axes = normalize_axis(axis, x.ndim, who)
+    axes = normalize_axes(axis, x.ndim, who)
     return _scale_shift(_standardize(x, axes, epsilon), x, gamma, beta, axes, who)
 
 
+@_float16_in_float32
 def instance_norm(x, gamma=None, beta=None, epsilon=1e-3):
     """Instance normalization for channels-last input [m, H, W, C] (or [m, steps, C]).
 
@@ -183,6 +210,7 @@ def instance_norm(x, gamma=None, beta=None, epsilon=1e-3):
     return _scale_shift(_standardize(x, spatial, epsilon), x, gamma, beta, (x.ndim - 1,), who)
 
 
+@_float16_in_float32
 def group_norm(x, groups, gamma=None, beta=None, axis=-1, epsilon=1e-3):
     """Group normalization: the C channels are split into ``groups`` groups of consecutive
     channels; each sample's each group is standardized over its spatial axes and channels.
@@ -193,7 +221,7 @@ def group_norm(x, groups, gamma=None, beta=None, axis=-1, epsilon=1e-3):
     who = "group_norm"
     x = _float_input(x, who, min_ndim=2)
     _check_epsilon(epsilon, who)
-    (channel_axis,) = normalize_axis(axis, x.ndim, who)
+    (channel_axis,) = normalize_axes(axis, x.ndim, who)
     if channel_axis == 0:
         raise ValueError(f"{who}: axis 0 is the batch axis; pass the channel axis (e.g. -1)")
     channels = x.shape[channel_axis]

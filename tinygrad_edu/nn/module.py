@@ -28,6 +28,8 @@ traversal, modes and config. What is done with the weights the tree finds (``add
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from tinygrad_edu.autograd import RemovableHandle, no_grad, state
@@ -79,6 +81,8 @@ class Module(ModuleWeights, KerasModelAPI):
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         _module_registry[cls.__name__] = cls
+        if "build" in vars(cls):  # a build() called by hand must mark the module built too
+            cls.build = _marks_built(vars(cls)["build"])
 
     def __init__(self, name=None, trainable=True):
         if name is None:
@@ -162,6 +166,9 @@ class Module(ModuleWeights, KerasModelAPI):
 
     def _build(self, input_shape) -> None:
         self.build(tuple(input_shape))
+        self._mark_built(input_shape)
+
+    def _mark_built(self, input_shape) -> None:
         self._build_input_shape = (None, *tuple(input_shape)[1:])
         self.built = True
 
@@ -357,3 +364,16 @@ class Module(ModuleWeights, KerasModelAPI):
             lines.append(f"  ({key}): {child_lines[0]}")
             lines.extend("  " + line for line in child_lines[1:])
         return "\n".join(lines)
+
+
+def _marks_built(build):
+    """Wrap a subclass's ``build`` so that calling it (by hand or from ``__call__``) leaves
+    the module built: the first call must not create the weights a second time, losing what
+    was set on them, or an optimizer made for them, in between."""
+
+    @functools.wraps(build)
+    def build_and_mark(self, input_shape):
+        build(self, input_shape)
+        self._mark_built(input_shape)
+
+    return build_and_mark

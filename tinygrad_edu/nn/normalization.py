@@ -19,7 +19,7 @@ from tinygrad_edu.autograd import no_grad
 from tinygrad_edu.functional import normalization as norm_ops
 from tinygrad_edu.nn.layers import _initializer_config
 from tinygrad_edu.nn.module import InputSpec, Module
-from tinygrad_edu.ops.reduce import normalize_axis
+from tinygrad_edu.ops.axes import normalize_axes
 
 __all__ = ["BatchNormalization", "LayerNormalization", "InstanceNormalization",
            "GroupNormalization"]
@@ -53,7 +53,7 @@ class _AffineNormalization(Module):
 
     def _axes(self, axis, input_shape) -> tuple:
         try:
-            return normalize_axis(axis, len(input_shape), self.name)
+            return normalize_axes(axis, len(input_shape), self.name)
         except ValueError:
             raise ValueError(f"{self.name} ({type(self).__name__}): axis {axis} is out of range "
                              f"for inputs of shape {tuple(input_shape)}") from None

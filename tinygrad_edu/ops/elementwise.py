@@ -2,6 +2,10 @@
 
 Binary ops broadcast like numpy; each backward rule returns the gradient at the broadcast
 shape and the engine sums it back to each input's shape (``autograd.unbroadcast``).
+
+Ops whose result is a real number (``exp``, ``log``, ``sqrt``, the trigonometric ones, true
+division...) turn integer and boolean inputs into float32 first (:func:`float_array`), as
+PyTorch does: ``Tensor([5, 6, 7]) / 2`` and ``uint8_images / 255`` are float32, never float64.
 """
 
 from __future__ import annotations
@@ -9,7 +13,13 @@ from __future__ import annotations
 import numpy as np
 
 from tinygrad_edu.autograd import Function
-from tinygrad_edu.tensor import Tensor, as_tensor, operands
+from tinygrad_edu.tensor import DEFAULT_FLOAT, Tensor, as_tensor, operands
+
+
+def float_array(a: np.ndarray) -> np.ndarray:
+    """``a`` itself if it is floating, else ``a`` converted to float32 (the default float)."""
+    return a if a.dtype.kind == "f" else a.astype(DEFAULT_FLOAT)
+
 
 _BROADCAST_HINT = "Shapes must be broadcast-compatible (numpy rules: trailing axes equal or 1)"
 
@@ -53,18 +63,25 @@ class Mul(Function):
 
 
 class Div(Function):
-    """y = a / b.   da = g / b,  db = -g * a / b**2."""
+    """y = a / b.   da = g / b,  db = -g * a / b**2.
+
+    ``db`` is computed as -(g / b) * (a / b), two quotients: ``b * b`` underflows to 0 in
+    float32 for |b| < 1e-23, which would make the gradient inf where the true value is finite.
+    """
 
     hint = _BROADCAST_HINT
     saves_inputs = True
 
     def forward(self, a, b):
+        if a.dtype.kind != "f" and b.dtype.kind != "f":  # true division of integers
+            return float_array(a) / float_array(b)
         return a / b
 
     def backward(self, g):
         a, b = self.inputs
-        grad_a = g / b if a.requires_grad else None
-        grad_b = -g * a / (b * b) if b.requires_grad else None
+        g_over_b = g / b
+        grad_a = g_over_b if a.requires_grad else None
+        grad_b = -g_over_b * (a / b) if b.requires_grad else None
         return grad_a, grad_b
 
 
@@ -81,7 +98,9 @@ class Neg(Function):
 class Pow(Function):
     """y = a ** b.   da = g * b * a**(b - 1),  db = g * y * log(a).
 
-    For ``db`` the convention at a = 0 is 0 (the limit of y * log(a) as a -> 0+ for b > 0).
+    Where b = 0, y = 1 is constant in a, so da = 0, also at a = 0 where the formula would be
+    0 * 0**(-1) = 0 * inf = NaN. For ``db`` the convention at a = 0 is 0 (the limit of
+    y * log(a) as a -> 0+ for b > 0).
     """
 
     hint = _BROADCAST_HINT
@@ -93,7 +112,13 @@ class Pow(Function):
 
     def backward(self, g):
         a, b = self.inputs
-        grad_a = g * b * a ** (b - 1) if a.requires_grad else None
+        grad_a = None
+        if a.requires_grad:
+            if (b.data == 0).any():  # a ** 1 is finite everywhere, and b = 0 zeroes it
+                exponent = where(b == 0, 1.0, b - 1.0)
+            else:
+                exponent = b - 1.0
+            grad_a = g * b * a ** exponent
         grad_b = None
         if b.requires_grad:
             zero = a == 0
@@ -108,7 +133,7 @@ class Exp(Function):
     keeps_output = True
 
     def forward(self, a):
-        return np.exp(a)
+        return np.exp(float_array(a))
 
     def backward(self, g):
         return g * self.output
@@ -120,7 +145,7 @@ class Log(Function):
     saves_inputs = True
 
     def forward(self, a):
-        return np.log(a)
+        return np.log(float_array(a))
 
     def backward(self, g):
         return g / self.inputs[0]
@@ -132,7 +157,7 @@ class Sqrt(Function):
     keeps_output = True
 
     def forward(self, a):
-        return np.sqrt(a)
+        return np.sqrt(float_array(a))
 
     def backward(self, g):
         return g / (self.output * 2.0)
@@ -156,7 +181,7 @@ class Sin(Function):
     saves_inputs = True
 
     def forward(self, a):
-        return np.sin(a)
+        return np.sin(float_array(a))
 
     def backward(self, g):
         return g * cos(self.inputs[0])
@@ -168,7 +193,7 @@ class Cos(Function):
     saves_inputs = True
 
     def forward(self, a):
-        return np.cos(a)
+        return np.cos(float_array(a))
 
     def backward(self, g):
         return -g * sin(self.inputs[0])
@@ -180,7 +205,7 @@ class Tanh(Function):
     keeps_output = True
 
     def forward(self, a):
-        return np.tanh(a)
+        return np.tanh(float_array(a))
 
     def backward(self, g):
         y = self.output
@@ -197,6 +222,7 @@ class Sigmoid(Function):
     keeps_output = True
 
     def forward(self, a):
+        a = float_array(a)
         e = np.exp(-np.abs(a))
         return np.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(a.dtype, copy=False)
 

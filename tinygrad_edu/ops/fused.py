@@ -22,7 +22,8 @@ from __future__ import annotations
 import numpy as np
 
 from tinygrad_edu.autograd import Function, is_grad_enabled
-from tinygrad_edu.ops.reduce import normalize_axis
+from tinygrad_edu.ops.axes import normalize_axes
+from tinygrad_edu.ops.reduce import log_softmax
 from tinygrad_edu.ops.reduce_kernels import max_axes, sum_axes
 from tinygrad_edu.tensor import Tensor, as_tensor
 
@@ -66,7 +67,7 @@ class SoftmaxCrossEntropy(Function):
             if targets.requires_grad:
                 grad_targets = Tensor._wrap(-g_along * self.log_probs)
             return grad_logits, grad_targets
-        log_probs = logits - logits.logsumexp(axis=axis, keepdims=True)
+        log_probs = log_softmax(logits, axis=axis)
         g_along = g.unsqueeze(axis)
         grad_logits = g_along * (log_probs.exp() * targets.sum(axis=axis, keepdims=True) - targets)
         grad_targets = -g_along * log_probs if targets.requires_grad else None
@@ -97,7 +98,7 @@ class SparseSoftmaxCrossEntropy(Function):
             grad *= g.data[..., None]
             return Tensor._wrap(grad), None
         one_hot = Tensor._wrap(np.eye(logits.shape[-1], dtype=logits.data.dtype)[labels.data])
-        probs = (logits - logits.logsumexp(axis=-1, keepdims=True)).exp()
+        probs = log_softmax(logits, axis=-1).exp()
         return g.unsqueeze(-1) * (probs - one_hot), None
 
 
@@ -175,7 +176,7 @@ def softmax_cross_entropy(logits, targets, axis=-1):
     targets = _targets_like(targets, logits, who, " Targets are one-hot rows or probability "
                             "distributions; for integer class labels use "
                             "sparse_softmax_cross_entropy.")
-    (axis,) = normalize_axis(axis, logits.ndim, who)
+    (axis,) = normalize_axes(axis, logits.ndim, who)
     return SoftmaxCrossEntropy.apply(logits, targets, axis=axis)
 
 

@@ -2,6 +2,10 @@
 
 A reduction's backward spreads ``g`` back over the reduced axes: ``g`` is reshaped to the
 ``keepdims=True`` shape and broadcast to the input's shape.
+
+float16 inputs are summed in float32 and the result rounded back to float16: float16's
+largest value is 65504, so the running sum of 4096 values of 20 would overflow to inf although
+their mean, 20, is an ordinary float16 number. Axes follow :mod:`tinygrad_edu.ops.axes`.
 """
 
 from __future__ import annotations
@@ -11,25 +15,11 @@ import math
 import numpy as np
 
 from tinygrad_edu.autograd import Function
-from tinygrad_edu.ops.elementwise import Mul
+from tinygrad_edu.ops.axes import normalize_axes
+from tinygrad_edu.ops.elementwise import Mul, where
 from tinygrad_edu.ops.reduce_kernels import max_axes, sum_axes
 from tinygrad_edu.ops.shape import broadcast_to
 from tinygrad_edu.tensor import Tensor, as_tensor
-
-
-def normalize_axis(axis, ndim: int, op: str) -> tuple | None:
-    """``axis`` as a sorted tuple of non-negative ints (None: every axis)."""
-    if axis is None:
-        return None
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    result = []
-    for a in axes:
-        if not -ndim <= a < (ndim or 1):
-            raise ValueError(f"{op}: axis {a} is out of range for a tensor with {ndim} dims")
-        result.append(int(a) % (ndim or 1))
-    if len(set(result)) != len(result):
-        raise ValueError(f"{op}: repeated axis in {axis}")
-    return tuple(sorted(result))
 
 
 def _kept_shape(in_shape: tuple, axis) -> tuple:
@@ -59,6 +49,8 @@ class Sum(Function):
 
     def forward(self, a, axis, keepdims):
         self.axis = axis
+        if a.dtype == np.float16:
+            return sum_axes(a.astype(np.float32), axis, keepdims).astype(np.float16)
         return sum_axes(a, axis, keepdims)
 
     def backward(self, g):
@@ -75,6 +67,8 @@ class Mean(Function):
     def forward(self, a, axis, keepdims, count):
         self.axis = axis
         self.scale = np.array(1.0 / count, dtype=a.dtype)  # 1/n in a's dtype
+        if a.dtype == np.float16:  # the sum in float32 (see the module docstring)
+            return (sum_axes(a.astype(np.float32), axis, keepdims) / count).astype(np.float16)
         return sum_axes(a, axis, keepdims) * self.scale
 
     def backward(self, g):
@@ -113,13 +107,13 @@ def _reduced_count(shape: tuple, axis) -> int:
 def sum(a, axis=None, keepdims=False):  # noqa: A001 - numpy's name
     """Sum over ``axis`` (int, tuple or None for all)."""
     a = as_tensor(a)
-    return Sum.apply(a, axis=normalize_axis(axis, a.ndim, "sum"), keepdims=keepdims)
+    return Sum.apply(a, axis=normalize_axes(axis, a.ndim, "sum"), keepdims=keepdims)
 
 
 def mean(a, axis=None, keepdims=False):
     """Arithmetic mean: sum(a) / n over ``axis``; its gradient is g / n for every element."""
     a = as_tensor(a)
-    axis = normalize_axis(axis, a.ndim, "mean")
+    axis = normalize_axes(axis, a.ndim, "mean")
     count = _reduced_count(a.shape, axis)
     if count == 0:
         raise ValueError(f"mean: reducing axis {axis} of shape {a.shape} takes no elements")
@@ -128,54 +122,154 @@ def mean(a, axis=None, keepdims=False):
     return Mean.apply(a, axis=axis, keepdims=keepdims, count=count)
 
 
+def _extreme(a, axis, keepdims, rule, op: str):
+    a = as_tensor(a)
+    axis = normalize_axes(axis, a.ndim, op)
+    if _reduced_count(a.shape, axis) == 0 and a.ndim:
+        raise ValueError(f"{op}: reducing axis {axis} of shape {a.shape} takes no elements, "
+                         "and no elements have no extreme value")
+    return rule.apply(a, axis=axis, keepdims=keepdims)
+
+
 def max(a, axis=None, keepdims=False):  # noqa: A001
     """Largest value over ``axis``; the gradient goes to the maxima (shared on ties)."""
-    a = as_tensor(a)
-    if a.size == 0:
-        raise ValueError("max: the tensor is empty")
-    return Max.apply(a, axis=normalize_axis(axis, a.ndim, "max"), keepdims=keepdims)
+    return _extreme(a, axis, keepdims, Max, "max")
 
 
 def min(a, axis=None, keepdims=False):  # noqa: A001
     """Smallest value over ``axis``; the gradient goes to the minima (shared on ties)."""
-    a = as_tensor(a)
-    if a.size == 0:
-        raise ValueError("min: the tensor is empty")
-    return Min.apply(a, axis=normalize_axis(axis, a.ndim, "min"), keepdims=keepdims)
+    return _extreme(a, axis, keepdims, Min, "min")
 
 
 def var(a, axis=None, keepdims=False, ddof=0):
     """Variance mean((a - mean(a))**2) over ``axis``; ``ddof=1`` divides by n - 1.
 
     ddof=0 (the population variance) is numpy's and Keras's default; PyTorch's ``var`` uses
-    ddof=1 by default.
+    ddof=1 by default. A float16 input is worked on in float32 (its squares overflow float16
+    from 256 on) and the result rounded back to float16.
     """
     a = as_tensor(a)
-    axis = normalize_axis(axis, a.ndim, "var")
+    axis = normalize_axes(axis, a.ndim, "var")
     count = _reduced_count(a.shape, axis)
     if count - ddof <= 0:
         raise ValueError(f"var: {count} element(s) over axis {axis} with ddof={ddof}")
+    if a.data.dtype == np.float16:
+        return var(a.astype(np.float32), axis, keepdims, ddof).astype(np.float16)
     centered = a - mean(a, axis=axis, keepdims=True)
     return Sum.apply(centered * centered, axis=axis, keepdims=keepdims) * (1.0 / (count - ddof))
 
 
 def std(a, axis=None, keepdims=False, ddof=0):
-    """Standard deviation sqrt(var(a)); its gradient is infinite where the variance is 0."""
-    return var(a, axis=axis, keepdims=keepdims, ddof=ddof).sqrt()
+    """Standard deviation s = sqrt(var(a)).   da = g * (a - mean(a)) / ((n - ddof) * s).
+
+    Where the variance is 0 (a constant input) that quotient is 0/0; the gradient there is
+    taken as 0, the value PyTorch and TensorFlow give, instead of NaN.
+    """
+    variance = var(a, axis=axis, keepdims=keepdims, ddof=ddof)
+    positive = Tensor._wrap(variance.data > 0)
+    if positive.data.all():
+        return variance.sqrt()
+    # sqrt only sees positive values, so neither branch's gradient is inf (and 0 * inf = NaN)
+    one = Tensor._wrap(np.ones((), dtype=variance.data.dtype))
+    return where(positive, where(positive, variance, one).sqrt(), 0.0)
+
+
+def _shift(a: Tensor, axis) -> Tensor:
+    """max(a) over ``axis`` (keepdims) as a graph-free constant; 0 where it is not finite."""
+    if a.size == 0:  # no elements: np.maximum.reduce needs an initial value
+        shift = np.max(a.data, axis=axis, keepdims=True, initial=-np.inf)
+    else:
+        shift = max_axes(a.data, axis)
+    return Tensor._wrap(np.where(np.isfinite(shift), shift, 0).astype(a.data.dtype, copy=False))
 
 
 def logsumexp(a, axis=None, keepdims=False):
     """log(sum(exp(a))) computed as m + log(sum(exp(a - m))) with m = max(a), never overflowing.
 
     The shift m is treated as a constant: the result does not depend on it, so neither does
-    the gradient, which is softmax(a) * g.
+    the gradient, which is softmax(a) * g. Over no elements the result is log(0) = -inf.
     """
-    a = as_tensor(a)
-    axis = normalize_axis(axis, a.ndim, "logsumexp")
-    shift = max_axes(a.data, axis)
-    shift = np.where(np.isfinite(shift), shift, 0).astype(a.data.dtype, copy=False)
-    shift_t = Tensor._wrap(shift)
-    total = Sum.apply((a - shift_t).exp(), axis=axis, keepdims=True).log() + shift_t
+    a = _floating(as_tensor(a))
+    axis = normalize_axes(axis, a.ndim, "logsumexp")
+    if _reduced_count(a.shape, axis) == 0:  # the sum of no exponentials is 0: log 0 = -inf
+        return Sum.apply(a, axis=axis, keepdims=keepdims) + float("-inf")
+    shift = _shift(a, axis)
+    total = Sum.apply((a - shift).exp(), axis=axis, keepdims=True).log() + shift
     if not keepdims:
         total = total.reshape(_reduced_shape(a.shape, axis))
     return total
+
+
+def log_softmax(a, axis: int = -1) -> Tensor:
+    """log softmax(a) = (a - m) - log(sum(exp(a - m))) along ``axis``, m = max(a) a constant.
+
+    Subtracting the shift before the logarithm is added back keeps full precision at large
+    logits: a - logsumexp(a) at a = 1e4 loses 3 digits in float32 (logsumexp rounds to 1e4's
+    spacing of 1e-3). Gradient: da = g - softmax(a) * sum(g).
+    """
+    a = _floating(as_tensor(a))
+    axis = normalize_axes(axis, a.ndim, "log_softmax")
+    shifted = a - _shift(a, axis)
+    if a.size == 0:  # nothing to normalize (and no log of an empty sum)
+        return shifted
+    return shifted - Sum.apply(shifted.exp(), axis=axis, keepdims=True).log()
+
+
+def _floating(a: Tensor) -> Tensor:
+    """Integer and boolean inputs of a floating-point reduction become float32."""
+    return a if a.data.dtype.kind == "f" else a.astype(np.float32)
+
+
+class Prod(Function):
+    """y = product of a over one ``axis``.
+
+    da_j = g * prod_{k != j} a_k: g * y / a_j when no a_k is 0, else the product of the
+    others computed directly (a_j replaced by 1), so a zero factor gives no 0/0.
+    """
+
+    saves_inputs = True
+    keeps_output = True
+
+    def forward(self, a, axis, keepdims):
+        self.axis = axis
+        return np.prod(a, axis=axis, keepdims=keepdims)
+
+    def backward(self, g):
+        a = self.inputs[0]
+        spread = _spread(g, a.shape, (self.axis,))
+        if not (a.data == 0).any():
+            y = _spread(self.output, a.shape, (self.axis,))
+            return spread * y / a
+        # others[..., j, ...] = prod over k != j: put a's axis last, copy it n times with the
+        # diagonal replaced by 1, and take products along the last axis.
+        moved = a.swapaxes(self.axis, -1) if self.axis != a.ndim - 1 else a
+        n = a.shape[self.axis]
+        eye = Tensor._wrap(np.eye(n, dtype=bool))
+        copies = where(eye, 1.0, moved.unsqueeze(-2))
+        others = prod(copies, axis=-1)
+        if self.axis != a.ndim - 1:
+            others = others.swapaxes(self.axis, -1)
+        return spread * others
+
+
+def prod(a, axis=None, keepdims=False):
+    """Product of the elements over ``axis`` (int, tuple or None for all); 1 over none.
+
+    >>> import tinygrad_edu as tg
+    >>> prod(tg.Tensor([[1.0, 2.0], [3.0, 4.0]]), axis=1).tolist()
+    [2.0, 12.0]
+    """
+    a = as_tensor(a)
+    axes = normalize_axes(axis, a.ndim, "prod")
+    if axes is None:
+        axes = tuple(range(a.ndim))
+    if not axes:  # a 0-d tensor, or axis=() : nothing is multiplied
+        return a
+    if len(axes) == 1:
+        return Prod.apply(a, axis=axes[0], keepdims=keepdims)
+    # Several axes: move them to the end, merge them into one and take one product.
+    kept = [i for i in range(a.ndim) if i not in axes]
+    moved = a.transpose(kept + list(axes))
+    merged = moved.reshape(tuple(a.shape[i] for i in kept) + (-1,))
+    out = Prod.apply(merged, axis=len(kept), keepdims=False)
+    return out.reshape(_kept_shape(a.shape, axes)) if keepdims else out

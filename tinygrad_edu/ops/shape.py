@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from tinygrad_edu.autograd import Function, unbroadcast
+from tinygrad_edu.ops.axes import normalize_axes, normalize_axis
 from tinygrad_edu.tensor import Tensor, as_tensor
 
 
@@ -101,7 +102,7 @@ class Concatenate(Function):
 
     def backward(self, g):
         grads, start = [], 0
-        axis = self.axis % g.ndim
+        axis = self.axis
         for t in self.inputs:
             stop = start + t.shape[axis]
             index = (slice(None),) * axis + (slice(start, stop),)
@@ -166,7 +167,12 @@ def transpose(a, *axes):
         axes = tuple(axes[0])
     if not axes:
         axes = tuple(range(a.ndim - 1, -1, -1))
-    axes = tuple(int(x) % a.ndim for x in axes) if a.ndim else axes
+    if len(axes) != a.ndim:
+        raise ValueError(
+            f"transpose: got {len(axes)} axes {axes} for a tensor of shape {a.shape}; give a "
+            f"permutation of 0..{a.ndim - 1} (to swap two axes use swapaxes(a, i, j))"
+        )
+    axes = tuple(normalize_axis(x, a.ndim, "transpose") for x in axes) if a.ndim else ()
     if sorted(axes) != list(range(a.ndim)):
         raise ValueError(
             f"transpose: axes {axes} are not a permutation of 0..{a.ndim - 1} for shape "
@@ -178,6 +184,10 @@ def transpose(a, *axes):
 def swapaxes(a, axis1: int, axis2: int):
     """Exchange two axes."""
     a = as_tensor(a)
+    axis1 = normalize_axis(axis1, a.ndim, "swapaxes")
+    axis2 = normalize_axis(axis2, a.ndim, "swapaxes")
+    if a.ndim == 0:
+        return a
     axes = list(range(a.ndim))
     axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
     return Transpose.apply(a, axes=tuple(axes))
@@ -197,7 +207,7 @@ def squeeze(a, axis=None):
     a = as_tensor(a)
     if axis is None:
         return reshape(a, tuple(n for n in a.shape if n != 1))
-    axes = {x % a.ndim for x in ((axis,) if isinstance(axis, int) else axis)}
+    axes = normalize_axes(axis, a.ndim, "squeeze")
     for x in axes:
         if a.shape[x] != 1:
             raise ValueError(f"squeeze: axis {x} of shape {a.shape} has size {a.shape[x]}, not 1")
@@ -207,15 +217,20 @@ def squeeze(a, axis=None):
 def unsqueeze(a, axis: int):
     """Insert an axis of size 1 at position ``axis`` (numpy's ``expand_dims``)."""
     a = as_tensor(a)
-    axis = axis % (a.ndim + 1)
+    axis = normalize_axis(axis, a.ndim, "unsqueeze", inserting=True)
     return reshape(a, a.shape[:axis] + (1,) + a.shape[axis:])
 
 
 def flatten(a, start_axis: int = 0):
-    """Merge the axes from ``start_axis`` on into one (``flatten(x, 1)`` keeps the batch)."""
+    """Merge the axes from ``start_axis`` on into one (``flatten(x, 1)`` keeps the batch).
+
+    A 0-d tensor becomes a 1-element 1-D tensor; a size-0 tensor keeps its leading sizes.
+    """
     a = as_tensor(a)
-    start_axis = start_axis % a.ndim if a.ndim else 0
-    return reshape(a, a.shape[:start_axis] + (-1,))
+    start_axis = normalize_axis(start_axis, a.ndim, "flatten")
+    if a.ndim == 0:
+        return reshape(a, (1,))
+    return reshape(a, a.shape[:start_axis] + (math.prod(a.shape[start_axis:]),))
 
 
 def getitem(a, index):
@@ -227,6 +242,12 @@ def getitem(a, index):
 def concatenate(tensors, axis: int = 0):
     """Join tensors along an existing axis."""
     tensors = _same_dtype([as_tensor(t) for t in tensors], "concatenate")
+    ndims = {t.ndim for t in tensors}
+    if len(ndims) != 1 or 0 in ndims:
+        shapes = [t.shape for t in tensors]
+        raise ValueError(f"concatenate: needs tensors of at least 1 dim and equal ndim, got "
+                         f"shapes {shapes}; use stack to join along a new axis")
+    axis = normalize_axis(axis, tensors[0].ndim, "concatenate")
     return Concatenate.apply(*tensors, axis=axis)
 
 
@@ -236,7 +257,7 @@ def stack(tensors, axis: int = 0):
     shapes = {t.shape for t in tensors}
     if len(shapes) != 1:
         raise ValueError(f"stack: all tensors need the same shape, got {sorted(shapes)}")
-    axis = axis % (tensors[0].ndim + 1)
+    axis = normalize_axis(axis, tensors[0].ndim, "stack", inserting=True)
     return Concatenate.apply(*[unsqueeze(t, axis) for t in tensors], axis=axis)
 
 
