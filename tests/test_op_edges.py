@@ -240,7 +240,7 @@ def test_gradcheck_reports_nan_as_nan_at_its_index():
     assert all(row[1] == "(1,)" and row[3] == "nan" for row in rows)
 
 
-# ----- Module.build by hand ------------------------------------------------------------------------
+# ----- Module.build by hand ---------------------------------------------------------------------
 
 
 def test_build_called_by_hand_marks_the_layer_built_and_keeps_its_weights():

@@ -236,7 +236,7 @@ class Relu(Function):
 
     def forward(self, a):
         self.mask = a > 0
-        return np.maximum(a, 0)
+        return np.maximum(a, np.zeros((), a.dtype))  # a 0 of a's dtype: bool stays bool
 
     def backward(self, g):
         return Mul.apply(g, Tensor._wrap(self.mask))  # float * bool keeps the float dtype
@@ -335,9 +335,17 @@ def neg(a):
     return Neg.apply(as_tensor(a))
 
 
+def reject_booleans(op: str, *tensors) -> None:
+    """Powers, remainders and floor quotients of booleans are not defined (as in PyTorch)."""
+    if any(t.data.dtype == np.bool_ for t in tensors):
+        raise TypeError(f"{op}: not defined for boolean tensors; convert first, e.g. "
+                        "t.astype('int64') or t.astype('float32')")
+
+
 def power(a, b):
     """a ** b with a tensor or scalar exponent."""
     a, b = operands(a, b)
+    reject_booleans("power", a, b)
     if a.data.dtype.kind != "f" and b.data.dtype.kind == "f":
         a = a.astype(b.data.dtype)
     return Pow.apply(a, b)

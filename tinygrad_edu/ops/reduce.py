@@ -165,7 +165,8 @@ def std(a, axis=None, keepdims=False, ddof=0):
     Where the variance is 0 (a constant input) that quotient is 0/0; the gradient there is
     taken as 0, the value PyTorch and TensorFlow give, instead of NaN.
     """
-    variance = var(a, axis=axis, keepdims=keepdims, ddof=ddof)
+    a = as_tensor(a)
+    variance = var(a, axis=normalize_axes(axis, a.ndim, "std"), keepdims=keepdims, ddof=ddof)
     positive = Tensor._wrap(variance.data > 0)
     if positive.data.all():
         return variance.sqrt()

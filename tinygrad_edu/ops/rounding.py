@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from tinygrad_edu.autograd import Function
-from tinygrad_edu.ops.elementwise import _BROADCAST_HINT
+from tinygrad_edu.ops.elementwise import _BROADCAST_HINT, reject_booleans
 from tinygrad_edu.tensor import Tensor, as_tensor, operands
 
 __all__ = ["floor", "ceil", "round", "trunc", "remainder", "floor_divide"]
@@ -108,10 +108,16 @@ def trunc(a):
 
 def remainder(a, b):
     """a % b with the sign of b, broadcasting (``-7 % 3 == 2``)."""
-    return Remainder.apply(*operands(a, b))
+    a, b = operands(a, b)
+    reject_booleans("remainder", a, b)
+    return Remainder.apply(a, b)
 
 
 def floor_divide(a, b):
     """a // b = floor(a / b), broadcasting. Not differentiable: the result leaves the graph."""
     a, b = operands(a, b)
-    return Tensor._wrap(np.floor_divide(a.data, b.data))
+    reject_booleans("floor_divide", a, b)
+    try:
+        return Tensor._wrap(np.floor_divide(a.data, b.data))
+    except ValueError:
+        raise ValueError(f"floor_divide: shapes {a.shape} and {b.shape} do not broadcast") from None
