@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 import tinygrad_edu as tg
+from tinygrad_edu import functional, losses
 from tinygrad_edu.op_cases import OpCase, _distinct
 
 
@@ -120,6 +121,18 @@ EXTENDED_CASES: list[OpCase] = [
     OpCase("chunk/uneven", "chunk",
            lambda a: tg.concatenate([p * (i + 1.0) for i, p in enumerate(a.chunk(3, axis=-1))],
                                     axis=-1), ((2, 5),)),
+    # ---- losses of class labels ------------------------------------------------------------
+    OpCase("nll_loss/weighted-ignore", "nll_loss",
+           lambda z: losses.nll_loss(functional.log_softmax(z), np.array([0, 2, -100, 1]),
+                                     weight=np.array([1.0, 2.0, 0.5])), ((4, 3),)),
+    OpCase("sparse_categorical_crossentropy/ignore-class-smoothing",
+           "sparse_categorical_crossentropy",
+           lambda z: losses.SparseCategoricalCrossentropy(True, -1, label_smoothing=0.2)(
+               np.array([2, -1, 0, 1]), z), ((4, 3),)),
+    OpCase("binary_crossentropy/label-smoothing", "binary_crossentropy",
+           lambda p: losses.binary_crossentropy(np.array([[1.0, 0.0, 1.0]] * 2), p,
+                                                label_smoothing=0.1),
+           ((2, 3),), domain=(0.05, 0.95)),
     # ---- no gradient: values only (order 0) ----------------------------------------------------
     OpCase("argsort/stable", "argsort", lambda a: tg.argsort(a, axis=0), order=0,
            make_inputs=lambda rng: [np.array([[1.0, 3.0], [1.0, 2.0], [0.0, 3.0]])]),

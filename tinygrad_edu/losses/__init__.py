@@ -12,7 +12,8 @@ Each loss exists in two forms, as in Keras:
 
 from tinygrad_edu.losses.functions import *  # noqa: F403
 from tinygrad_edu.losses.functions import __all__ as _function_names
+from tinygrad_edu.losses.nll import nll_loss
 from tinygrad_edu.losses.objects import *  # noqa: F403
 from tinygrad_edu.losses.objects import __all__ as _object_names
 
-__all__ = [*_function_names, *_object_names]
+__all__ = [*_function_names, "nll_loss", *_object_names]

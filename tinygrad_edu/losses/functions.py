@@ -23,6 +23,7 @@ import numpy as np
 from tinygrad_edu.functional.activations import softplus
 from tinygrad_edu.ops import fused
 from tinygrad_edu.ops.elementwise import where
+from tinygrad_edu.ops.reduce import log_softmax
 from tinygrad_edu.tensor import Tensor, as_tensor
 
 __all__ = [
@@ -163,12 +164,22 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     return -(y_true * p.log()).sum(axis=axis)
 
 
-def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
+def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None,
+                                    axis=-1, label_smoothing=0.0):
     """categorical_crossentropy with integer class labels instead of one-hot rows.
 
-    y_true has shape (batch,) (or (batch, 1)), y_pred (batch, classes).
+    y_true has shape (batch...) (or (batch..., 1)), y_pred (batch..., classes).
     loss = -log p[label], with p renormalized and clipped as in categorical_crossentropy,
     or the fused log-softmax when ``from_logits=True``.
+
+    Args:
+        ignore_class: a label value (e.g. -1 or a "void" class of a segmentation map) whose
+            entries get loss 0; as in Keras, the loss classes then average over the other
+            entries only (:class:`~tinygrad_edu.losses.SparseCategoricalCrossentropy`).
+        label_smoothing: s in [0, 1]: the target is the one-hot row smoothed to
+            (1 - s) one_hot + s / classes, so loss = (1 - s) (-log p[label]) + s mean_k(-log p_k)
+            (the same as categorical_crossentropy's smoothing, and PyTorch's
+            ``cross_entropy(label_smoothing=s)``).
     """
     who = "sparse_categorical_crossentropy"
     y_pred = _prediction(y_pred, who)
@@ -181,12 +192,35 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
             "encoded. Use loss='categorical_crossentropy' for one-hot labels, or pass the "
             "integer labels (labels.argmax(axis=-1))."
         )
+    if not 0 <= label_smoothing <= 1:
+        raise ValueError(f"{who}: label_smoothing must be in [0, 1], got {label_smoothing}")
+    valid = None
+    if ignore_class is not None:  # ignored entries get a valid label here, and loss 0 below
+        valid = ignored_mask(y_true, y_pred, ignore_class)
+        y_true = Tensor._wrap(np.where(valid.reshape(y_true.shape), y_true.data, 0))
     labels = fused.integer_labels(y_true, y_pred, who)
     if from_logits:
-        return fused.sparse_softmax_cross_entropy(y_pred, labels)
-    p = _clip_probabilities(y_pred / y_pred.sum(axis=-1, keepdims=True))
-    one_hot = np.eye(y_pred.shape[-1], dtype=y_pred.data.dtype)[labels.data]
-    return -(p.log() * Tensor._wrap(one_hot)).sum(axis=-1)
+        loss = fused.sparse_softmax_cross_entropy(y_pred, labels)
+        log_probs = None
+    else:
+        log_probs = _clip_probabilities(y_pred / y_pred.sum(axis=-1, keepdims=True)).log()
+        one_hot = np.eye(y_pred.shape[-1], dtype=y_pred.data.dtype)[labels.data]
+        loss = -(log_probs * Tensor._wrap(one_hot)).sum(axis=-1)
+    if label_smoothing:
+        if log_probs is None:
+            log_probs = log_softmax(y_pred, axis=-1)
+        loss = loss * (1.0 - label_smoothing) - log_probs.mean(axis=-1) * label_smoothing
+    if valid is not None:
+        loss = where(valid, loss, 0.0)
+    return loss
+
+
+def ignored_mask(y_true, y_pred, ignore_class) -> np.ndarray:
+    """True where a label is not ``ignore_class``, shaped like y_pred without its class axis."""
+    values = as_tensor(y_true).data
+    if values.shape == y_pred.shape[:-1] + (1,):
+        values = values[..., 0]
+    return values != ignore_class
 
 
 def huber(y_true, y_pred, delta=1.0):

@@ -15,6 +15,7 @@ from tinygrad_edu.losses.functions import (
     categorical_crossentropy,
     hinge,
     huber,
+    ignored_mask,
     kl_divergence,
     log_cosh,
     mean_absolute_error,
@@ -124,6 +125,7 @@ class _KerasLoss(LossFunctionWrapper):
 
     function = None
     options: dict = {}
+    keyword_options: dict = {}  # options beyond Keras's, after its positional ones
 
     def __init__(self, *args, **kwargs):
         cls = type(self).__name__
@@ -135,14 +137,14 @@ class _KerasLoss(LossFunctionWrapper):
             if key in kwargs:
                 raise TypeError(f"{cls}: got two values for {key!r}")
             kwargs[key] = value
-        unknown = set(kwargs) - set(order)
+        unknown = set(kwargs) - set(order) - set(self.keyword_options)
         if unknown:
             raise TypeError(f"{cls}: unexpected arguments {sorted(unknown)}; accepted: "
-                            f"{', '.join(order)}")
+                            f"{', '.join([*order, *self.keyword_options])}")
         reduction = kwargs.pop("reduction", "sum_over_batch_size")
         name = kwargs.pop("name", None) or self.function.__name__
         super().__init__(self.function, name=name, reduction=reduction,
-                         **{**self.options, **kwargs})
+                         **{**self.options, **self.keyword_options, **kwargs})
 
 
 class MeanSquaredError(_KerasLoss):
@@ -185,10 +187,33 @@ class CategoricalCrossentropy(_KerasLoss):
 
 
 class SparseCategoricalCrossentropy(_KerasLoss):
-    """The batch reduction of :func:`sparse_categorical_crossentropy` (from_logits)."""
+    """The batch reduction of :func:`sparse_categorical_crossentropy` (from_logits,
+    ignore_class; label_smoothing by keyword).
+
+    With ``ignore_class``, the ignored entries count as masked out, as in Keras: the default
+    reduction averages over the other entries only (sum of their losses / their number).
+    """
 
     function = staticmethod(sparse_categorical_crossentropy)
-    options = {"from_logits": False}
+    options = {"from_logits": False, "ignore_class": None}
+    keyword_options = {"label_smoothing": 0.0}
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        ignore_class = self.kwargs["ignore_class"]
+        if ignore_class is None:
+            return super().__call__(y_true, y_pred, sample_weight)
+        y_pred = as_tensor(y_pred)
+        valid = ignored_mask(y_true, y_pred, ignore_class).astype(y_pred.data.dtype)
+        if self.reduction in ("sum_over_batch_size", "mean"):
+            # Keras's mask rule: weights size / (number of valid entries), so that the mean
+            # over all entries is the mean over the valid ones.
+            valid *= valid.size / max(float(valid.sum()), 1.0)
+        if sample_weight is not None:
+            given = np.asarray(getattr(sample_weight, "data", sample_weight), valid.dtype)
+            if given.ndim == valid.ndim + 1 and given.shape[-1] == 1:
+                given = given[..., 0]
+            valid = given * valid
+        return super().__call__(y_true, y_pred, valid)
 
 
 class Huber(_KerasLoss):
