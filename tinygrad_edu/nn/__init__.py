@@ -26,12 +26,14 @@ from tinygrad_edu.nn.normalization import (
     LayerNormalization,
 )
 from tinygrad_edu.nn.parameter import InputSpec, Parameter, reset_names
+from tinygrad_edu.nn.reshaping import Permute, RepeatVector, Reshape
 from tinygrad_edu.nn.sequential import Sequential, summary
 
 __all__ = [
     "InputSpec", "Module", "ModuleList", "Parameter", "functional_call", "module_registry",
     "reset_names", "Sequential", "summary",
     "Dense", "Activation", "Flatten", "Dropout", "PReLU", "LeakyReLU", "ELU", "ReLU", "Softmax",
+    "Reshape", "Permute", "RepeatVector",
     "Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
     "BatchNormalization", "LayerNormalization", "InstanceNormalization", "GroupNormalization",
 ]
