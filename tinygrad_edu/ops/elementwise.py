@@ -3,9 +3,8 @@
 Binary ops broadcast like numpy; each backward rule returns the gradient at the broadcast
 shape and the engine sums it back to each input's shape (``autograd.unbroadcast``).
 
-Ops whose result is a real number (``exp``, ``log``, ``sqrt``, the trigonometric ones, true
-division...) turn integer and boolean inputs into float32 first (:func:`float_array`), as
-PyTorch does: ``Tensor([5, 6, 7]) / 2`` and ``uint8_images / 255`` are float32, never float64.
+Ops whose result is a real number turn integer and boolean inputs into float32 first
+(:mod:`tinygrad_edu.ops.dtypes`).
 """
 
 from __future__ import annotations
@@ -13,13 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from tinygrad_edu.autograd import Function
-from tinygrad_edu.tensor import DEFAULT_FLOAT, Tensor, as_tensor, operands
-
-
-def float_array(a: np.ndarray) -> np.ndarray:
-    """``a`` itself if it is floating, else ``a`` converted to float32 (the default float)."""
-    return a if a.dtype.kind == "f" else a.astype(DEFAULT_FLOAT)
-
+from tinygrad_edu.ops.dtypes import float_array, reject_booleans
+from tinygrad_edu.tensor import Tensor, as_tensor, operands
 
 _BROADCAST_HINT = "Shapes must be broadcast-compatible (numpy rules: trailing axes equal or 1)"
 
@@ -333,13 +327,6 @@ def div(a, b):
 def neg(a):
     """-a."""
     return Neg.apply(as_tensor(a))
-
-
-def reject_booleans(op: str, *tensors) -> None:
-    """Powers, remainders and floor quotients of booleans are not defined (as in PyTorch)."""
-    if any(t.data.dtype == np.bool_ for t in tensors):
-        raise TypeError(f"{op}: not defined for boolean tensors; convert first, e.g. "
-                        "t.astype('int64') or t.astype('float32')")
 
 
 def power(a, b):

@@ -14,7 +14,8 @@ import math
 import numpy as np
 
 from tinygrad_edu.autograd import Function
-from tinygrad_edu.ops.elementwise import _BROADCAST_HINT, float_array
+from tinygrad_edu.ops.dtypes import float_array
+from tinygrad_edu.ops.elementwise import _BROADCAST_HINT
 from tinygrad_edu.tensor import as_tensor, operands
 
 __all__ = ["log2", "log10", "log1p", "expm1", "logaddexp"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from tinygrad_edu.autograd import Function
-from tinygrad_edu.ops.elementwise import float_array
+from tinygrad_edu.ops.dtypes import float_array
 from tinygrad_edu.tensor import as_tensor
 
 __all__ = ["square", "reciprocal", "rsqrt"]

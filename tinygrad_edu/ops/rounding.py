@@ -15,7 +15,8 @@ from __future__ import annotations
 import numpy as np
 
 from tinygrad_edu.autograd import Function
-from tinygrad_edu.ops.elementwise import _BROADCAST_HINT, reject_booleans
+from tinygrad_edu.ops.dtypes import reject_booleans
+from tinygrad_edu.ops.elementwise import _BROADCAST_HINT
 from tinygrad_edu.tensor import Tensor, as_tensor, operands
 
 __all__ = ["floor", "ceil", "round", "trunc", "remainder", "floor_divide"]
