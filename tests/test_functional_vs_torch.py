@@ -1,0 +1,118 @@
+"""Every public function of ``tinygrad_edu.functional`` against PyTorch, with the harness of
+``torch_reference.py``: values, first and second derivatives, float64 and float32, transposed
+inputs, and 0-d / size-0 variants where the function is elementwise.
+
+Normalizations and cross-entropies get no 0-d or size-0 variants (a 0-d tensor has no batch or
+class axis, and statistics over no elements do not exist); ``dropout`` is random, so it has no
+PyTorch counterpart to compare with and is checked in test_functional.py instead.
+"""
+
+import numpy as np
+import pytest
+
+from tinygrad_edu import functional as fn
+
+torch = pytest.importorskip("torch")
+
+from torch_reference import Ref, compare, fixed, unary, uniform  # noqa: E402
+
+F = torch.nn.functional
+NOT_COMPARED = {"dropout"}  # random: see the module docstring
+LABELS = np.array([0, 2, 1])
+
+
+def _nhwc(op):
+    """A PyTorch channels-first function applied to a channels-last tensor."""
+    return lambda x, *args: op(x.permute(0, 3, 1, 2), *args).permute(0, 2, 3, 1)
+
+
+def _targets(rng):
+    return rng.dirichlet(np.ones(4), size=3)
+
+
+REFERENCE = [
+    unary("sigmoid", fn.sigmoid, torch.sigmoid, -8.0, 8.0),
+    unary("tanh", fn.tanh, torch.tanh, -4.0, 4.0),
+    unary("relu", fn.relu, F.relu),
+    unary("relu6", fn.relu6, F.relu6, -2.0, 8.0),
+    unary("leaky_relu", fn.leaky_relu, lambda x: F.leaky_relu(x, 0.2)),
+    unary("elu", fn.elu, F.elu),
+    unary("selu", fn.selu, F.selu),
+    unary("silu", fn.silu, F.silu),
+    unary("swish", fn.swish, F.silu),
+    unary("gelu", fn.gelu, F.gelu),
+    unary("gelu", lambda x: fn.gelu(x, approximate=True), lambda x: F.gelu(x, approximate="tanh")),
+    unary("erf", fn.erf, torch.erf),
+    unary("softplus", fn.softplus, F.softplus, -10.0, 10.0),
+    unary("softsign", fn.softsign, F.softsign),
+    # relu6(x + 3) / 6, the definition of Keras 3 and PyTorch (F.hardsigmoid's backward rounds
+    # its slope 1/6 to float32, and it has no second derivative)
+    unary("hard_sigmoid", fn.hard_sigmoid, lambda x: F.relu6(x + 3.0) / 6.0, -4.0, 4.0),
+    unary("hard_silu", fn.hard_silu, F.hardswish, -4.0, 4.0),
+    unary("hard_swish", fn.hard_swish, F.hardswish, -4.0, 4.0),
+    unary("mish", fn.mish, F.mish),
+    unary("exponential", fn.exponential, torch.exp),
+    unary("linear", lambda x: fn.linear(x) * 1.0, lambda x: x * 1.0),
+    unary("log_sigmoid", fn.log_sigmoid, F.logsigmoid, -20.0, 20.0),
+    unary("get_activation", fn.get_activation("gelu"), F.gelu),
+    Ref("softmax", fn.softmax, lambda x: torch.softmax(x, -1), [uniform((3, 4), -30, 30)],
+        [[uniform((0, 4))], [uniform((3, 0))], [fixed([[1e4, 1e4 - 1.0, 0.0]])]]),
+    Ref("softmax", lambda x: fn.softmax(x, axis=0), lambda x: torch.softmax(x, 0),
+        [uniform((3, 4))]),
+    Ref("log_softmax", fn.log_softmax, lambda x: torch.log_softmax(x, -1),
+        [uniform((3, 4), -30, 30)], [[uniform((0, 4))], [uniform((3, 0))],
+                                     [fixed([[1e4, 1e4 - 1.0, 0.0]])]]),
+    Ref("moments", lambda x: fn.moments(x, axis=(0, 1))[1] + fn.moments(x, axis=(0, 1))[0],
+        lambda x: torch.var_mean(x, (0, 1), correction=0)[0] + x.mean((0, 1)),
+        [uniform((3, 2, 4))]),
+    Ref("batch_norm", lambda x, g, b: fn.batch_norm(x, g, b, epsilon=1e-5),
+        lambda x, g, b: F.batch_norm(x, None, None, g, b, training=True, eps=1e-5),
+        [uniform((5, 3)), uniform((3,)), uniform((3,))]),
+    Ref("batch_norm", lambda x, g, b: fn.batch_norm(x, g, b, epsilon=1e-3),
+        _nhwc(lambda x, g, b: F.batch_norm(x, None, None, g, b, training=True, eps=1e-3)),
+        [uniform((2, 3, 3, 2)), uniform((2,)), uniform((2,))]),
+    Ref("layer_norm", lambda x, g, b: fn.layer_norm(x, g, b, epsilon=1e-5),
+        lambda x, g, b: F.layer_norm(x, (4,), g, b, eps=1e-5),
+        [uniform((3, 4)), uniform((4,)), uniform((4,))]),
+    Ref("instance_norm", lambda x, g, b: fn.instance_norm(x, g, b, epsilon=1e-5),
+        _nhwc(lambda x, g, b: F.instance_norm(x, weight=g, bias=b, eps=1e-5)),
+        [uniform((2, 3, 3, 2)), uniform((2,)), uniform((2,))]),
+    Ref("group_norm", lambda x, g, b: fn.group_norm(x, 2, g, b, epsilon=1e-5),
+        _nhwc(lambda x, g, b: F.group_norm(x, 2, g, b, eps=1e-5)),
+        [uniform((2, 2, 3, 4)), uniform((4,)), uniform((4,))]),
+    Ref("softmax_cross_entropy", fn.softmax_cross_entropy,
+        lambda z, y: F.cross_entropy(z, y, reduction="none"), [uniform((3, 4), -5, 5), _targets]),
+    Ref("sparse_softmax_cross_entropy", lambda z: fn.sparse_softmax_cross_entropy(z, LABELS),
+        lambda z: F.cross_entropy(z, torch.tensor(LABELS), reduction="none"),
+        [uniform((3, 4), -5, 5)], [[fixed([[1000.0, -1000.0, 0.0, 1.0], [0.0, 0.0, 0.0, 0.0],
+                                           [-1e3, 2.0, 999.0, 0.0]])]]),
+    Ref("sigmoid_binary_cross_entropy", fn.sigmoid_binary_cross_entropy,
+        lambda z, y: F.binary_cross_entropy_with_logits(z, y, reduction="none"),
+        [uniform((3, 4), -8, 8), uniform((3, 4), 0, 1)],
+        [[uniform((), -8, 8), uniform((), 0, 1)], [uniform((0, 2)), uniform((0, 2), 0, 1)]]),
+]
+
+
+def test_every_public_function_has_a_reference_row():
+    missing = set(fn.__all__) - NOT_COMPARED - {row.op for row in REFERENCE}
+    assert not missing, sorted(missing)
+
+
+CASES = [pytest.param(row, makers, id=f"{row.op}-{i}-{v}")
+         for i, row in enumerate(REFERENCE) for v, makers in enumerate(row.input_lists)]
+
+
+@pytest.mark.parametrize("row,makers", CASES)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+def test_values_and_derivatives_match_torch(row, makers, dtype):
+    rng = np.random.default_rng(11)
+    compare(row, [make(rng) for make in makers], dtype=dtype)
+
+
+@pytest.mark.parametrize("row", REFERENCE, ids=[f"{r.op}-{i}" for i, r in enumerate(REFERENCE)])
+def test_transposed_inputs_match_torch(row):
+    rng = np.random.default_rng(12)
+    arrays = [make(rng) for make in row.inputs]
+    if not any(sum(n > 1 for n in a.shape) >= 2 for a in arrays):
+        pytest.skip("no input with two axes longer than 1")
+    compare(row, arrays, transposed=True)
