@@ -33,6 +33,10 @@ def test_ops_without_gradient_leave_the_graph(case):
     assert not out.requires_grad and out.grad_fn is None, case.name
 
 
+def test_rows_without_gradient_are_exactly_the_ops_without_gradient():
+    assert {case.op for case in CASES if case.order == 0} == set(ops.NOT_DIFFERENTIABLE)
+
+
 def test_names_are_unique():
     names = [case.name for case in CASES]
     assert len(names) == len(set(names))

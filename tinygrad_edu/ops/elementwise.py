@@ -230,7 +230,7 @@ class Relu(Function):
 
     def forward(self, a):
         self.mask = a > 0
-        return np.maximum(a, np.zeros((), a.dtype))  # a 0 of a's dtype: bool stays bool
+        return a.copy() if a.dtype.kind == "b" else np.maximum(a, 0)  # relu of a bool is itself
 
     def backward(self, g):
         return Mul.apply(g, Tensor._wrap(self.mask))  # float * bool keeps the float dtype

@@ -21,6 +21,8 @@ from tinygrad_edu.ops.reduce_kernels import max_axes, sum_axes
 from tinygrad_edu.ops.shape import broadcast_to
 from tinygrad_edu.tensor import Tensor, as_tensor
 
+_FLOAT16 = np.dtype(np.float16).char  # "e": one string compare, cheaper than a dtype ==
+
 
 def _kept_shape(in_shape: tuple, axis) -> tuple:
     """The output shape the reduction would have with keepdims=True."""
@@ -49,7 +51,7 @@ class Sum(Function):
 
     def forward(self, a, axis, keepdims):
         self.axis = axis
-        if a.dtype == np.float16:
+        if a.dtype.char == _FLOAT16:
             return sum_axes(a.astype(np.float32), axis, keepdims).astype(np.float16)
         return sum_axes(a, axis, keepdims)
 
@@ -67,7 +69,7 @@ class Mean(Function):
     def forward(self, a, axis, keepdims, count):
         self.axis = axis
         self.scale = np.array(1.0 / count, dtype=a.dtype)  # 1/n in a's dtype
-        if a.dtype == np.float16:  # the sum in float32 (see the module docstring)
+        if a.dtype.char == _FLOAT16:  # the sum in float32 (see the module docstring)
             return (sum_axes(a.astype(np.float32), axis, keepdims) / count).astype(np.float16)
         return sum_axes(a, axis, keepdims) * self.scale
 
