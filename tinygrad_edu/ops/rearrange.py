@@ -44,6 +44,8 @@ def roll(a, shift, axis=None):
     axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
     if len(shifts) != len(axes):
         raise ValueError(f"roll: got {len(shifts)} shifts for {len(axes)} axes; give one each")
+    if not all(isinstance(s, (int, np.integer)) for s in shifts):
+        raise ValueError(f"roll: shifts must be integers, got {shift}")
     for s, ax in zip(shifts, axes):
         ax = normalize_axis(ax, a.ndim, "roll")
         n = a.shape[ax] if a.ndim else 0
