@@ -10,6 +10,10 @@ Both are compared entry by entry with ``|analytical - numerical| <= atol + rtol 
 Contracting the output with random vectors rather than summing it matters: ``softmax(x).sum()``
 is 1 for every x, so a sum would hide any bug in softmax's backward.
 
+NaN and inf are reported as such, at their entries. (With random projections, used for large
+inputs or outputs, one non-finite Jacobian entry makes every projection that meets it
+non-finite: the report then counts projections, not entries.)
+
 Everything runs in float64: float32 inputs are converted automatically, because float32's
 7 significant digits cannot resolve a difference quotient with eps = 1e-6.
 """

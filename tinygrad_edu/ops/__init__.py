@@ -1,7 +1,11 @@
-"""Primitive differentiable ops, each a :class:`~tinygrad_edu.autograd.Function`.
+"""The ops: primitive differentiable ones (each a :class:`~tinygrad_edu.autograd.Function`,
+forward and backward side by side) and compositions of them.
 
 The functional forms listed in ``__all__`` are the public ops: every one of them has a row in
-the op-case table (``tinygrad_edu.op_cases``) that drives the gradient checks.
+the op-case table (``tinygrad_edu.op_cases``) that drives the gradient checks. The ops in
+``NOT_DIFFERENTIABLE`` return indices, truth values or floor quotients, outside the graph;
+their rows are checked by value. Axis arguments follow one rule (``ops.axes``), dtypes
+another (``ops.dtypes``).
 """
 
 from tinygrad_edu.ops.cumulative import cumprod, cumsum

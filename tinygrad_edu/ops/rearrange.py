@@ -60,7 +60,8 @@ def roll(a, shift, axis=None):
 def repeat(a, repeats, axis=None):
     """Repeat each element ``repeats`` times along ``axis`` (numpy's ``repeat``; PyTorch's
     ``repeat_interleave``). ``repeats`` is an int or one count per element; ``axis=None``
-    repeats the flattened tensor.
+    repeats the flattened tensor. (PyTorch's ``Tensor.repeat`` copies the whole tensor: that
+    is :func:`tile` here.)
 
     >>> import tinygrad_edu as tg
     >>> repeat(tg.Tensor([1.0, 2.0]), 2).tolist()
