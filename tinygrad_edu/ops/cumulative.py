@@ -91,5 +91,10 @@ def cumsum(a, axis=None):
 
 
 def cumprod(a, axis=None):
-    """Running product along ``axis`` (None: over the flattened tensor); zeros are fine."""
+    """Running product along ``axis`` (None: over the flattened tensor); zeros are fine.
+
+    >>> import tinygrad_edu as tg
+    >>> cumprod(tg.Tensor([1.0, 2.0, 3.0])).tolist()
+    [1.0, 2.0, 6.0]
+    """
     return _cumulative(a, axis, "cumprod", Cumprod)

@@ -99,6 +99,10 @@ def gather(a, axis: int, index):
 
     ``index`` has a's number of dims and, along every other axis, at most a's size: the
     leading part of ``a`` along those axes is used (take_along_axis broadcasts instead).
+
+    >>> import tinygrad_edu as tg
+    >>> gather(tg.Tensor([[1.0, 2.0], [3.0, 4.0]]), 1, [[1], [0]]).tolist()
+    [[2.0], [3.0]]
     """
     a = as_tensor(a)
     axis = normalize_axis(axis, a.ndim, "gather")
@@ -121,6 +125,11 @@ def masked_fill(a, mask, value):
     """``a`` with ``value`` where ``mask`` is true (mask broadcasts against a).
 
     da = g where the mask is false, 0 where it is true.
+
+    >>> import tinygrad_edu as tg
+    >>> x = tg.Tensor([[1.0, 2.0], [3.0, 4.0]])
+    >>> masked_fill(x, tg.Tensor([True, False]), 0.0).tolist()
+    [[0.0, 2.0], [0.0, 4.0]]
     """
     a = as_tensor(a)
     mask = as_tensor(mask)
@@ -150,10 +159,20 @@ def _triangle(a, k: int, op: str, keep) -> Tensor:
 
 
 def tril(a, k: int = 0):
-    """The lower triangle of the last two axes: elements with column - row <= k, others 0."""
+    """The lower triangle of the last two axes: elements with column - row <= k, others 0.
+
+    >>> import tinygrad_edu as tg
+    >>> tril(tg.Tensor([[1.0, 2.0], [3.0, 4.0]])).tolist()
+    [[1.0, 0.0], [3.0, 4.0]]
+    """
     return _triangle(a, k, "tril", np.tril)
 
 
 def triu(a, k: int = 0):
-    """The upper triangle of the last two axes: elements with column - row >= k, others 0."""
+    """The upper triangle of the last two axes: elements with column - row >= k, others 0.
+
+    >>> import tinygrad_edu as tg
+    >>> triu(tg.Tensor([[1.0, 2.0], [3.0, 4.0]]), 1).tolist()
+    [[0.0, 2.0], [0.0, 0.0]]
+    """
     return _triangle(a, k, "triu", np.triu)

@@ -102,12 +102,22 @@ def log10(a):
 
 
 def log1p(a):
-    """log(1 + a), accurate when |a| is tiny."""
+    """log(1 + a), accurate when |a| is tiny.
+
+    >>> import tinygrad_edu as tg
+    >>> log1p(tg.Tensor([1e-10], dtype="float64")).tolist()
+    [9.999999999500001e-11]
+    """
     return Log1p.apply(as_tensor(a))
 
 
 def expm1(a):
-    """exp(a) - 1, accurate when |a| is tiny."""
+    """exp(a) - 1, accurate when |a| is tiny.
+
+    >>> import tinygrad_edu as tg
+    >>> expm1(tg.Tensor([1e-10], dtype="float64")).tolist()
+    [1.00000000005e-10]
+    """
     return Expm1.apply(as_tensor(a))
 
 

@@ -54,7 +54,12 @@ def _truth_reduction(a, axis, keepdims, ufunc, op: str) -> Tensor:
 
 
 def any(a, axis=None, keepdims=False) -> Tensor:  # noqa: A001 - numpy's and PyTorch's name
-    """True where some element over ``axis`` is nonzero (False over no elements)."""
+    """True where some element over ``axis`` is nonzero (False over no elements).
+
+    >>> import tinygrad_edu as tg
+    >>> any(tg.Tensor([[1.0, 2.0], [3.0, 4.0]]) > 3, axis=0).tolist()
+    [False, True]
+    """
     return _truth_reduction(a, axis, keepdims, np.logical_or, "any")
 
 

@@ -33,16 +33,30 @@ def square(a):
     """a * a, keeping the dtype (integers stay integers, as in numpy and PyTorch).
 
     d/da = 2 a.
+
+    >>> import tinygrad_edu as tg
+    >>> square(tg.Tensor([-3, 2])).tolist()
+    [9, 4]
     """
     a = as_tensor(a)
     return a * a
 
 
 def reciprocal(a):
-    """1 / a; integer inputs give float32.   d/da = -1 / a**2."""
+    """1 / a; integer inputs give float32.   d/da = -1 / a**2.
+
+    >>> import tinygrad_edu as tg
+    >>> reciprocal(tg.Tensor([4])).tolist()
+    [0.25]
+    """
     return 1.0 / as_tensor(a)
 
 
 def rsqrt(a):
-    """1 / sqrt(a), the factor of every normalization layer."""
+    """1 / sqrt(a), the factor of every normalization layer.
+
+    >>> import tinygrad_edu as tg
+    >>> rsqrt(tg.Tensor([4.0])).tolist()
+    [0.5]
+    """
     return Rsqrt.apply(as_tensor(a))

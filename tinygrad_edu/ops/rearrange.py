@@ -17,7 +17,12 @@ __all__ = ["flip", "roll", "repeat", "tile", "split", "chunk"]
 
 
 def flip(a, axis=None):
-    """Reverse the order of elements along ``axis`` (an int, a tuple, or None for all)."""
+    """Reverse the order of elements along ``axis`` (an int, a tuple, or None for all).
+
+    >>> import tinygrad_edu as tg
+    >>> flip(tg.Tensor([[1.0, 2.0], [3.0, 4.0]]), 1).tolist()
+    [[2.0, 1.0], [4.0, 3.0]]
+    """
     a = as_tensor(a)
     axes = normalize_axes(axis, a.ndim, "flip")
     axes = range(a.ndim) if axes is None else axes
@@ -87,6 +92,10 @@ def tile(a, reps):
     """Repeat the whole tensor ``reps[d]`` times along each axis d (numpy's ``tile``).
 
     When ``reps`` has more entries than ``a`` has dims, ``a`` gets leading axes of size 1.
+
+    >>> import tinygrad_edu as tg
+    >>> tile(tg.Tensor([1.0, 2.0]), (2, 2)).tolist()
+    [[1.0, 2.0, 1.0, 2.0], [1.0, 2.0, 1.0, 2.0]]
     """
     a = as_tensor(a)
     reps = (reps,) if isinstance(reps, (int, np.integer)) else tuple(reps)
@@ -128,7 +137,12 @@ def split(a, indices_or_sections, axis: int = 0) -> list[Tensor]:
 
 def chunk(a, chunks: int, axis: int = 0) -> list[Tensor]:
     """Split into ``chunks`` parts of ceil(size / chunks) elements, the last one smaller
-    (PyTorch's rule; there may be fewer parts when the size is small)."""
+    (PyTorch's rule; there may be fewer parts when the size is small).
+
+    >>> import tinygrad_edu as tg
+    >>> [part.tolist() for part in chunk(tg.Tensor([1.0, 2.0, 3.0, 4.0, 5.0]), 2)]
+    [[1.0, 2.0, 3.0], [4.0, 5.0]]
+    """
     a = as_tensor(a)
     if not isinstance(chunks, (int, np.integer)) or chunks <= 0:
         raise ValueError(f"chunk: chunks must be a positive integer, got {chunks}")

@@ -83,7 +83,12 @@ def _whole(a, rule_class, **params):
 
 
 def floor(a):
-    """Round down to a whole number; zero gradient."""
+    """Round down to a whole number; zero gradient.
+
+    >>> import tinygrad_edu as tg
+    >>> floor(tg.Tensor([-1.5, 1.5])).tolist()
+    [-2.0, 1.0]
+    """
     return _whole(a, Floor)
 
 
@@ -103,19 +108,34 @@ def round(a, decimals: int = 0):  # noqa: A001 - numpy's and PyTorch's name
 
 
 def trunc(a):
-    """Round towards zero; zero gradient."""
+    """Round towards zero; zero gradient.
+
+    >>> import tinygrad_edu as tg
+    >>> trunc(tg.Tensor([-1.5, 1.5])).tolist()
+    [-1.0, 1.0]
+    """
     return _whole(a, Trunc)
 
 
 def remainder(a, b):
-    """a % b with the sign of b, broadcasting (``-7 % 3 == 2``)."""
+    """a % b with the sign of b, broadcasting (``-7 % 3 == 2``).
+
+    >>> import tinygrad_edu as tg
+    >>> (tg.Tensor([-7.0, 7.0]) % 3).tolist()
+    [2.0, 1.0]
+    """
     a, b = operands(a, b)
     reject_booleans("remainder", a, b)
     return Remainder.apply(a, b)
 
 
 def floor_divide(a, b):
-    """a // b = floor(a / b), broadcasting. Not differentiable: the result leaves the graph."""
+    """a // b = floor(a / b), broadcasting. Not differentiable: the result leaves the graph.
+
+    >>> import tinygrad_edu as tg
+    >>> (tg.Tensor([-7.0, 7.0]) // 3).tolist()
+    [-3.0, 2.0]
+    """
     a, b = operands(a, b)
     reject_booleans("floor_divide", a, b)
     try:

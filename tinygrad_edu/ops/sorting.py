@@ -36,7 +36,12 @@ def _one_axis(a, axis, op: str):
 
 
 def argsort(a, axis: int = -1, descending: bool = False) -> Tensor:
-    """The indices that sort ``a`` along ``axis`` (stable: ties keep their order)."""
+    """The indices that sort ``a`` along ``axis`` (stable: ties keep their order).
+
+    >>> import tinygrad_edu as tg
+    >>> argsort(tg.Tensor([3.0, 1.0, 2.0])).tolist()
+    [1, 2, 0]
+    """
     a, axis, scalar = _one_axis(a, axis, "argsort")
     order = Tensor._wrap(_order(a.data, axis, descending))
     return order.reshape(()) if scalar else order
@@ -62,6 +67,11 @@ def topk(a, k: int, axis: int = -1, largest: bool = True, sorted: bool = True): 
         (values, indices): values differentiable, in descending order for ``largest`` (else
         ascending); ``sorted=False`` is accepted for PyTorch's signature, the order is the
         same.
+
+    >>> import tinygrad_edu as tg
+    >>> values, indices = topk(tg.Tensor([1.0, 5.0, 3.0]), 2)
+    >>> values.tolist(), indices.tolist()
+    ([5.0, 3.0], [1, 2])
     """
     a, axis, scalar = _one_axis(a, axis, "topk")
     size = a.shape[axis]
@@ -90,7 +100,12 @@ def _arg_extreme(a, axis, keepdims, pick, op: str) -> Tensor:
 
 def argmax(a, axis=None, keepdims: bool = False) -> Tensor:
     """Index of the largest value along ``axis`` (of the flattened tensor for None); the first
-    one on ties."""
+    one on ties.
+
+    >>> import tinygrad_edu as tg
+    >>> argmax(tg.Tensor([[1.0, 2.0], [4.0, 3.0]]), axis=1, keepdims=True).tolist()
+    [[1], [0]]
+    """
     return _arg_extreme(a, axis, keepdims, np.argmax, "argmax")
 
 
