@@ -75,6 +75,11 @@ REFERENCE = [
         [uniform((2, 3, 4))]),
     Ref("einsum", lambda a, b: tg.einsum("ij,->", a, b), lambda a, b: T.einsum("ij,->", a, b),
         [uniform((2, 3)), uniform(())]),
+    Ref("einsum", lambda a, b: tg.einsum("...ij,...jk->...ik", a, b),
+        lambda a, b: T.einsum("...ij,...jk->...ik", a, b), [uniform((1, 2, 3)), uniform((4, 3, 2))],
+        [[uniform((2, 3)), uniform((2, 0, 3, 2))], [uniform((3, 2, 3)), uniform((3, 2))]]),
+    Ref("einsum", lambda a: tg.einsum("...ii->...i", a), lambda a: T.einsum("...ii->...i", a),
+        [uniform((2, 3, 3))]),
     # ---- reductions -------------------------------------------------------------------------
     Ref("sum", lambda a: tg.sum(a, axis=(0, 2)), lambda a: a.sum(dim=(0, 2)),
         [uniform((2, 3, 4))], [[uniform((0, 3, 2))]]),

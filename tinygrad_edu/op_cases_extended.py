@@ -98,6 +98,8 @@ EXTENDED_CASES: list[OpCase] = [
     OpCase("einsum/trace", "einsum", lambda a: tg.einsum("ii->", a), ((3, 3),)),
     OpCase("einsum/diagonal-and-sum", "einsum", lambda a: tg.einsum("iij->j", a), ((2, 2, 3),)),
     OpCase("einsum/transpose", "einsum", lambda a: tg.einsum("ij->ji", a), ((2, 3),)),
+    OpCase("einsum/ellipsis-broadcast", "einsum",
+           lambda a, b: tg.einsum("...ij,...jk->...ik", a, b), ((1, 2, 3), (2, 3, 2))),
     # ---- sorting ---------------------------------------------------------------------------
     OpCase("sort/last-axis", "sort", lambda a: tg.sort(a), make_inputs=_distinct((3, 4))),
     OpCase("sort/descending-axis0", "sort", lambda a: a.sort(axis=0, descending=True),

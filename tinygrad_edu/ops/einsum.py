@@ -1,7 +1,9 @@
 """Einstein summation with explicit subscripts: ``einsum("ij,jk->ik", a, b)``.
 
 Each operand is labelled with one letter per axis; the output keeps the letters after ``->``
-and every other letter is summed over. Matrix products, batch matrix products
+and every other letter is summed over. ``...`` stands for any number of leading (or middle)
+axes, broadcast between the operands (``"...ij,...jk->...ik"``); then the output has ``...``
+too. Matrix products, batch matrix products
 (``"bij,bjk->bik"``), outer products (``"i,j->ij"``), transposes (``"ij->ji"``), traces
 (``"ii->"``) and diagonals (``"ii->i"``) are all einsums.
 
@@ -72,17 +74,58 @@ def _operand_grad(g, tensors, inputs, output, k):
     return einsum(f"{','.join(terms)}->{''.join(letters)}", *operands)
 
 
-def _parse(subscripts: str, tensors) -> tuple[tuple, str]:
+def _expand_ellipsis(inputs, output, tensors):
+    """Replace '...' by letters of its own: every operand's '...' axes are broadcast to one
+    shape first (a BroadcastTo op, so its gradient is summed back), as numpy and PyTorch do.
+    """
+    if not any("..." in term for term in inputs):
+        if "..." in output:
+            raise ValueError("einsum: '...' in the output needs '...' in an operand")
+        return inputs, output, tensors
+    if "..." not in output:
+        raise ValueError("einsum: an operand has '...', so the output needs '...' too "
+                         "(e.g. '...ij,...jk->...ik')")
+    parts = []
+    for term, t in zip(inputs, tensors):
+        if "..." not in term:
+            parts.append(None)
+            continue
+        named = len(term) - 3
+        if term.count("...") > 1 or t.ndim < named:
+            raise ValueError(f"einsum: subscripts {term!r} do not fit an operand of shape "
+                             f"{t.shape}")
+        start = term.index("...")
+        parts.append((start, t.shape[start:start + t.ndim - named]))
+    try:
+        shape = np.broadcast_shapes(*[part[1] for part in parts if part is not None])
+    except ValueError:
+        raise ValueError("einsum: the '...' axes of the operands do not broadcast together: "
+                         f"{[part[1] for part in parts if part is not None]}") from None
+    used = set("".join(inputs) + output)
+    letters = "".join([c for c in string.ascii_letters if c not in used][:len(shape)])
+    expanded, new_tensors = [], []
+    for term, t, part in zip(inputs, tensors, parts):
+        if part is not None:
+            start, own = part
+            target = t.shape[:start] + (1,) * (len(shape) - len(own)) + t.shape[start:]
+            full = t.shape[:start] + shape + t.shape[start + len(own):]
+            t = t.reshape(target).broadcast_to(full)
+            term = term.replace("...", letters)
+        expanded.append(term)
+        new_tensors.append(t)
+    return tuple(expanded), output.replace("...", letters), new_tensors
+
+
+def _parse(subscripts: str, tensors) -> tuple[tuple, str, list]:
     if not isinstance(subscripts, str) or "->" not in subscripts:
         raise ValueError(f"einsum: give explicit subscripts with '->', e.g. 'ij,jk->ik'; got "
                          f"{subscripts!r}")
     left, output = subscripts.replace(" ", "").split("->")
     inputs = tuple(left.split(","))
-    if "." in subscripts:
-        raise ValueError("einsum: '...' is not supported; name every axis with a letter")
     if len(inputs) != len(tensors):
         raise ValueError(f"einsum: {subscripts!r} names {len(inputs)} operand(s), got "
                          f"{len(tensors)}")
+    inputs, output, tensors = _expand_ellipsis(inputs, output, tensors)
     sizes = {}
     for term, t in zip(inputs, tensors):
         if not term.isalpha() and term:
@@ -98,7 +141,7 @@ def _parse(subscripts: str, tensors) -> tuple[tuple, str]:
         if letter not in sizes or output.count(letter) > 1:
             raise ValueError(f"einsum: output letter {letter!r} must appear once in the output "
                              f"and in some operand ({subscripts!r})")
-    return inputs, output
+    return inputs, output, tensors
 
 
 def einsum(subscripts: str, *operands):
@@ -114,5 +157,5 @@ def einsum(subscripts: str, *operands):
     if kinds == {True, False}:  # integer operands meet the float one's dtype
         dtype = np.result_type(*[t.data.dtype for t in tensors if t.data.dtype.kind == "f"])
         tensors = [t if t.data.dtype.kind == "f" else t.astype(dtype) for t in tensors]
-    inputs, output = _parse(subscripts, tensors)
+    inputs, output, tensors = _parse(subscripts, tensors)
     return Einsum.apply(*tensors, inputs=inputs, output=output)
