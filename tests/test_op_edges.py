@@ -160,6 +160,20 @@ def test_batch_norm_of_float16_normalizes():
     assert np.isfinite(mean.numpy()).all() and np.isfinite(variance.numpy()).all()
 
 
+@pytest.mark.parametrize("normalize", [
+    lambda x: fn.layer_norm(x), lambda x: fn.instance_norm(x), lambda x: fn.group_norm(x, 2),
+    lambda x: fn.batch_norm(x), lambda x: tg.nn.BatchNormalization()(x),
+], ids=["layer_norm", "instance_norm", "group_norm", "batch_norm", "BatchNormalization"])
+def test_normalizations_of_large_float16_values_stay_float16_and_finite(normalize):
+    rng = np.random.default_rng(1)
+    x = tg.Tensor(rng.normal(1000.0, 100.0, size=(2, 32, 32, 4)), dtype="float16")
+    y = normalize(x)
+    assert y.dtype == np.float16
+    values = y.numpy().astype(np.float64)
+    assert np.isfinite(values).all()
+    np.testing.assert_allclose(values.std(), 1.0, rtol=2e-2)
+
+
 @pytest.mark.parametrize("shape", [(0,), (3, 0), (0, 4)])
 def test_size_0_inputs_give_empty_results(shape):
     x = tg.zeros(*shape, requires_grad=True)
