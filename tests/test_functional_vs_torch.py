@@ -10,6 +10,7 @@ PyTorch counterpart to compare with and is checked in test_functional.py instead
 import numpy as np
 import pytest
 
+import tinygrad_edu as tg
 from tinygrad_edu import functional as fn
 
 torch = pytest.importorskip("torch")
@@ -90,6 +91,46 @@ REFERENCE = [
         lambda z, y: F.binary_cross_entropy_with_logits(z, y, reduction="none"),
         [uniform((3, 4), -8, 8), uniform((3, 4), 0, 1)],
         [[uniform((), -8, 8), uniform((), 0, 1)], [uniform((0, 2)), uniform((0, 2), 0, 1)]]),
+]
+
+
+def _identity(x):
+    return torch.eye(x.shape[-1], dtype=x.dtype)
+
+
+def _keras_to_torch_gru(t):
+    """Keras orders a GRU's gate blocks z, r, h; PyTorch r, z, n."""
+    z, r, h = t.chunk(3, dim=-1)
+    return torch.cat([r, z, h], dim=-1)
+
+
+def _gru_reset_before(x, h, u):
+    x_z, x_r, x_h = x.chunk(3, dim=-1)
+    u_z, u_r, u_h = u.chunk(3, dim=-1)
+    z = torch.sigmoid(x_z + h @ u_z)
+    r = torch.sigmoid(x_r + h @ u_r)
+    return z * h + (1 - z) * torch.tanh(x_h + (r * h) @ u_h)
+
+
+# One step of each recurrent cell against PyTorch's own cell kernels: x_proj is fed as the
+# cell's input through an identity input weight, the recurrent kernel as its transposed
+# hidden weight (PyTorch stores (gates * units, units)).
+REFERENCE += [
+    Ref("simple_rnn_cell", fn.simple_rnn_cell,
+        lambda x, h, u: torch.rnn_tanh_cell(x, h, _identity(x), u.T),
+        [uniform((3, 4)), uniform((3, 4)), uniform((4, 4))]),
+    Ref("lstm_cell", lambda x, h, c, u: tg.concatenate(list(fn.lstm_cell(x, h, c, u)), axis=1),
+        lambda x, h, c, u: torch.cat(torch.lstm_cell(x, (h, c), _identity(x), u.T), dim=1),
+        [uniform((2, 12)), uniform((2, 3)), uniform((2, 3)), uniform((3, 12))]),
+    Ref("gru_cell", fn.gru_cell,
+        lambda x, h, u, b: torch.gru_cell(_keras_to_torch_gru(x), h, _identity(x),
+                                          _keras_to_torch_gru(u).T, torch.zeros_like(b),
+                                          _keras_to_torch_gru(b)),
+        [uniform((2, 9)), uniform((2, 3)), uniform((3, 9)), uniform((9,))]),
+    Ref("gru_cell", lambda x, h, u: fn.gru_cell(x, h, u, reset_after=False), _gru_reset_before,
+        [uniform((2, 9)), uniform((2, 3)), uniform((3, 9))]),
+    Ref("split_gates", lambda z: tg.concatenate(fn.split_gates(z, 3)[::-1], axis=1),
+        lambda z: torch.cat(z.chunk(3, dim=-1)[::-1], dim=1), [uniform((2, 6))]),
 ]
 
 

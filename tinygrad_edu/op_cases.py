@@ -340,3 +340,28 @@ def find(op_or_name: str) -> list[OpCase]:
 
 def covered_ops() -> set[str]:
     return {c.op for c in CASES}
+
+
+# ---- recurrent cells: one time step of SimpleRNN, LSTM and GRU (tinygrad_edu.functional) ----
+# Inputs: x_proj (batch, gates * units), h_prev (and c_prev) (batch, units), the recurrent
+# kernel (units, gates * units) and the GRU's recurrent bias (gates * units,). Two-output
+# cells are checked on (h_t, c_t) joined, so both outputs get a random upstream gradient.
+CASES += [
+    OpCase("simple_rnn_cell/tanh", "simple_rnn_cell",
+           lambda x, h, u: functional.simple_rnn_cell(x, h, u), ((3, 4), (3, 4), (4, 4))),
+    OpCase("simple_rnn_cell/recurrent-mask", "simple_rnn_cell",
+           lambda x, h, u, m: functional.simple_rnn_cell(x, h, u, recurrent_mask=m),
+           make_inputs=lambda rng: [rng.uniform(-2, 2, (2, 3)), rng.uniform(-2, 2, (2, 3)),
+                                    rng.uniform(-2, 2, (3, 3)), np.array([[2.0, 0.0, 2.0]])],
+           differentiable=(0, 1, 2)),
+    OpCase("lstm_cell/h-and-c", "lstm_cell",
+           lambda x, h, c, u: tg.concatenate(list(functional.lstm_cell(x, h, c, u)), axis=1),
+           ((2, 12), (2, 3), (2, 3), (3, 12))),
+    OpCase("gru_cell/reset-after", "gru_cell",
+           lambda x, h, u, b: functional.gru_cell(x, h, u, b), ((2, 9), (2, 3), (3, 9), (9,))),
+    OpCase("gru_cell/reset-before", "gru_cell",
+           lambda x, h, u: functional.gru_cell(x, h, u, reset_after=False),
+           ((2, 9), (2, 3), (3, 9))),
+    OpCase("split_gates/three-blocks", "split_gates",
+           lambda z: tg.concatenate(functional.split_gates(z, 3)[::-1], axis=1), ((2, 6),)),
+]

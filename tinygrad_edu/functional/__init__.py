@@ -1,4 +1,5 @@
-"""Functions built from the primitive ops: activations, softmax, dropout, normalizations.
+"""Functions built from the primitive ops: activations, softmax, dropout, normalizations and
+the time steps of the recurrent cells.
 
 Everything here is also reachable as ``tinygrad_edu.functional.<name>``; activations can be
 looked up by their Keras name with :func:`get_activation`. The fused, numerically stable
@@ -17,6 +18,7 @@ from tinygrad_edu.functional.normalization import (
     layer_norm,
     moments,
 )
+from tinygrad_edu.functional.recurrent import gru_cell, lstm_cell, simple_rnn_cell, split_gates
 from tinygrad_edu.ops.fused import (
     sigmoid_binary_cross_entropy,
     softmax_cross_entropy,
@@ -28,4 +30,5 @@ __all__ = [
     "dropout",
     "moments", "batch_norm", "layer_norm", "instance_norm", "group_norm",
     "softmax_cross_entropy", "sparse_softmax_cross_entropy", "sigmoid_binary_cross_entropy",
+    "simple_rnn_cell", "lstm_cell", "gru_cell", "split_gates",
 ]

@@ -1,5 +1,6 @@
 """Layers and models: the Module system and the Keras-named layers built on it."""
 
+from tinygrad_edu.nn.bidirectional import Bidirectional
 from tinygrad_edu.nn.containers import ModuleList, functional_call
 from tinygrad_edu.nn.conv import (
     AveragePooling2D,
@@ -7,6 +8,7 @@ from tinygrad_edu.nn.conv import (
     GlobalAveragePooling2D,
     MaxPooling2D,
 )
+from tinygrad_edu.nn.embedding import Embedding
 from tinygrad_edu.nn.layers import (
     ELU,
     Activation,
@@ -18,6 +20,7 @@ from tinygrad_edu.nn.layers import (
     ReLU,
     Softmax,
 )
+from tinygrad_edu.nn.masking import Masking
 from tinygrad_edu.nn.module import Module, module_registry
 from tinygrad_edu.nn.normalization import (
     BatchNormalization,
@@ -26,8 +29,11 @@ from tinygrad_edu.nn.normalization import (
     LayerNormalization,
 )
 from tinygrad_edu.nn.parameter import InputSpec, Parameter, reset_names
+from tinygrad_edu.nn.recurrent import GRU, LSTM, SimpleRNN
+from tinygrad_edu.nn.recurrent_base import RecurrentLayer
 from tinygrad_edu.nn.reshaping import Permute, RepeatVector, Reshape
 from tinygrad_edu.nn.sequential import Sequential, summary
+from tinygrad_edu.nn.time_distributed import TimeDistributed
 
 __all__ = [
     "InputSpec", "Module", "ModuleList", "Parameter", "functional_call", "module_registry",
@@ -36,5 +42,7 @@ __all__ = [
     "Reshape", "Permute", "RepeatVector",
     "Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
     "BatchNormalization", "LayerNormalization", "InstanceNormalization", "GroupNormalization",
+    "RecurrentLayer", "SimpleRNN", "LSTM", "GRU", "Bidirectional", "TimeDistributed",
+    "Embedding", "Masking",
 ]
 
