@@ -21,6 +21,9 @@ learn (*vanishing* gradient). The mirror image, a product that grows, is an *exp
 gradient. :meth:`GradientTracer.report` prints the per-layer table and flags both; the
 thresholds and their reasons are in :mod:`tinygrad_edu.trace_report`.
 
+:class:`~tinygrad_edu.trace_time.TimeGradientTracer` does the same along the time steps of a
+recurrent layer: ``||dL/dh_t||`` for every t.
+
 :class:`ActivationRecorder` keeps the output of each layer (the weight-initialization
 experiment: histograms of activations per layer).
 """
@@ -36,9 +39,10 @@ from tinygrad_edu.callbacks import Callback
 from tinygrad_edu.lookup import closest
 from tinygrad_edu.tensor import Tensor
 from tinygrad_edu.trace_report import EXPLODING_RATIO, VANISHING_RATIO, GradientReport
+from tinygrad_edu.trace_time import TimeGradientTracer
 
-__all__ = ["GradientTracer", "GradientReport", "ActivationRecorder", "record_activations",
-           "QUANTITIES", "VANISHING_RATIO", "EXPLODING_RATIO"]
+__all__ = ["GradientTracer", "TimeGradientTracer", "GradientReport", "ActivationRecorder",
+           "record_activations", "QUANTITIES", "VANISHING_RATIO", "EXPLODING_RATIO"]
 
 #: what is recorded per parameter; layers also get ``output_grad_norm``
 PARAMETER_QUANTITIES = ("grad_norm", "grad_mean_abs", "grad_max_abs", "weight_norm",

@@ -35,6 +35,7 @@ _EXPORTS = {
     "plot_gradient_trace": "viz.gradients",
     "explore": "viz.explorer",
     "explore_trace": "viz.explorer",
+    "plot_time_gradients": "viz.time_gradients",
 }
 
 __all__ = sorted(_EXPORTS)
