@@ -357,6 +357,10 @@ CASES += [
     OpCase("lstm_cell/h-and-c", "lstm_cell",
            lambda x, h, c, u: tg.concatenate(list(functional.lstm_cell(x, h, c, u)), axis=1),
            ((2, 12), (2, 3), (2, 3), (3, 12))),
+    OpCase("lstm_cell/gate-blocks", "lstm_cell",
+           lambda x, h, c, u: tg.concatenate(list(functional.lstm_cell(
+               functional.split_gates(x, 4), h, c, functional.split_gates(u, 4))), axis=1),
+           ((2, 8), (2, 2), (2, 2), (2, 8))),
     OpCase("gru_cell/reset-after", "gru_cell",
            lambda x, h, u, b: functional.gru_cell(x, h, u, b), ((2, 9), (2, 3), (3, 9), (9,))),
     OpCase("gru_cell/reset-before", "gru_cell",

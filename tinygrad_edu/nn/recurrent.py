@@ -66,7 +66,7 @@ class SimpleRNN(RecurrentLayer):
                          bias_initializer=bias_initializer, **options)
 
     def cell_step(self, x_proj, states, weights, recurrent_mask):
-        return [simple_rnn_cell(x_proj, states[0], weights[0], self.activation,
+        return [simple_rnn_cell(x_proj[0], states[0], weights[0][0], self.activation,
                                 recurrent_mask=recurrent_mask)]
 
     def get_config(self):
@@ -146,14 +146,16 @@ class GRU(RecurrentLayer):
         width = self.gate_count * self.units
         return (2, width) if self.reset_after else (width,)
 
-    def input_projection(self, x):
-        if not (self.use_bias and self.reset_after):
-            return super().input_projection(x)
-        return x.transpose(1, 0, 2) @ self.kernel + self.bias[0]
+    def input_projection(self, x, bias=None):
+        if self.use_bias and self.reset_after:
+            bias = self.bias[0]  # row 1 is added inside the step (see gru_cell)
+        return super().input_projection(x, bias)
 
     def step_weights(self):
-        recurrent_bias = self.bias[1] if self.use_bias and self.reset_after else None
-        return self.recurrent_kernel, recurrent_bias
+        recurrent_bias = None
+        if self.use_bias and self.reset_after:
+            recurrent_bias = self.gate_blocks(self.bias[1])
+        return self.gate_blocks(self.recurrent_kernel), recurrent_bias
 
     def cell_step(self, x_proj, states, weights, recurrent_mask):
         recurrent_kernel, recurrent_bias = weights

@@ -29,6 +29,7 @@ from tinygrad_edu import functional, regularizers
 from tinygrad_edu import init as initializers
 from tinygrad_edu.autograd import RemovableHandle
 from tinygrad_edu.functional.activations import activation_name
+from tinygrad_edu.functional.recurrent import split_gates
 from tinygrad_edu.nn.masking import mask_of
 from tinygrad_edu.nn.module import InputSpec, Module, _Probe
 from tinygrad_edu.ops.elementwise import where
@@ -70,8 +71,9 @@ class RecurrentLayer(Module):
     """Base of the recurrent layers: arguments, weights, the time loop. See the module doc.
 
     Subclasses set ``gate_count`` (blocks of ``units`` columns in the kernels) and
-    ``state_count``, and implement ``cell_step(x_proj_t, states, weights, recurrent_mask)``;
-    ``weights`` is what ``step_weights()`` returns, computed once per call.
+    ``state_count``, and implement ``cell_step(x_proj_t, states, weights, recurrent_mask)``,
+    where ``x_proj_t`` holds the step's input projection per gate and ``weights`` is what
+    ``step_weights()`` returns; both are split into gate blocks once per call.
     """
 
     gate_count = 1
@@ -150,18 +152,26 @@ class RecurrentLayer(Module):
         return RemovableHandle(self._state_hooks, key)
 
     # ----- the time loop ------------------------------------------------------------------
+    def gate_blocks(self, weight) -> list:
+        """``weight``'s column blocks, one per gate (``units`` columns each)."""
+        return split_gates(weight, self.gate_count)
+
     def step_weights(self) -> tuple:
         """The weights every step uses, prepared once per call (default: the recurrent
-        kernel)."""
-        return (self.recurrent_kernel,)
+        kernel's gate blocks)."""
+        return (self.gate_blocks(self.recurrent_kernel),)
 
     def cell_step(self, x_proj, states, weights, recurrent_mask):  # pragma: no cover
         raise NotImplementedError
 
-    def input_projection(self, x):
-        """``x @ kernel + bias`` for every time step, time-major: (time, batch, width)."""
-        out = x.transpose(1, 0, 2) @ self.kernel
-        return out + self.bias if self.use_bias else out
+    def input_projection(self, x, bias=None):
+        """``x @ kernel + bias`` for every time step, time-major, one (time, batch, units)
+        tensor per gate (``bias`` defaults to the layer's)."""
+        x = x.transpose(1, 0, 2)
+        bias = self.bias if bias is None and self.use_bias else bias
+        kernels = self.gate_blocks(self.kernel)
+        biases = self.gate_blocks(bias) if bias is not None else [None] * len(kernels)
+        return [x @ k if b is None else x @ k + b for k, b in zip(kernels, biases)]
 
     def _dropout_mask(self, shape, rate, dtype):
         rng = self._dropout_rng if self._dropout_rng is not None else generator()
@@ -217,7 +227,8 @@ class RecurrentLayer(Module):
         if training and self.recurrent_dropout > 0:
             recurrent_mask = self._dropout_mask((batch, self.units), self.recurrent_dropout,
                                                 x.dtype)
-        projected = unstack_time(self.input_projection(x))
+        # per time step, the tuple of its gate blocks
+        projected = list(zip(*[unstack_time(p) for p in self.input_projection(x)]))
         weights = self.step_weights()
         order = range(steps - 1, -1, -1) if self.go_backwards else range(steps)
         hooks = list(self._state_hooks.values()) if not _Probe.active else []
