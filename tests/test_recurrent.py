@@ -288,3 +288,24 @@ def test_bad_inputs_get_clear_errors():
         embed(tg.Tensor([[1.5]]))
     with pytest.raises(ValueError, match="TimeDistributed"):
         nn.TimeDistributed(nn.Dense(2))(tg.ones(2, 3))
+
+
+def test_clipnorm_bounds_the_step_of_an_exploding_rnn():
+    """Orthogonal * 2 recurrent kernel and tiny inputs (tanh stays linear): every step back
+    doubles the gradient, which explodes over 28 steps; with clipnorm every weight moves by
+    at most learning_rate * clipnorm."""
+    x = tg.Tensor(np.random.default_rng(0).normal(size=(32, 28, 28)) * 1e-3)
+    labels = np.arange(32) % 10
+    loss_fn = tg.losses.SparseCategoricalCrossentropy(from_logits=True)
+    tg.manual_seed(0)
+    model = nn.Sequential([nn.SimpleRNN(32, input_shape=(28, 28),
+                                        recurrent_initializer=tg.init.Orthogonal(gain=2.0)),
+                           nn.Dense(10)])
+    before = [p.numpy().copy() for p in model.parameters()]
+    opt = tg.optim.SGD(model.parameters(), learning_rate=0.1, clipnorm=1.0)
+    loss_fn(labels, model(x)).backward()
+    norms = [np.linalg.norm(p.grad.numpy()) for p in model.parameters()]
+    assert max(norms) > 100
+    opt.step()
+    for old, param in zip(before, model.parameters()):
+        assert np.linalg.norm(param.numpy() - old) <= 0.1 * 1.0 + 1e-6

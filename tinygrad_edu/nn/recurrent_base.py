@@ -17,6 +17,11 @@ that reversed order, as in Keras), ``stateful`` (the final states of one batch a
 initial states of the next), ``initial_state``, ``dropout`` and ``recurrent_dropout`` (one
 mask per sequence, the same at every time step), and masks (a masked step leaves the state
 unchanged and repeats the previous output, or gives 0 with ``zero_output_for_mask``).
+
+Dropout masks: ``dropout`` multiplies the input features by one inverted-dropout mask per
+sequence, as Keras does; ``recurrent_dropout`` multiplies the previous state before the
+recurrent product by another. Keras draws a separate recurrent mask for each gate; here one
+mask serves all gates (the same expected effect, with one random draw instead of four).
 """
 
 from __future__ import annotations
