@@ -219,3 +219,17 @@ def test_default_initial_biases_match_keras():
     ours = nn.LSTM(3, input_shape=(2, 2))
     np.testing.assert_array_equal(ours.bias.numpy(), keras_layer.get_weights()[2])
     assert ours.get_config()["unit_forget_bias"] is True
+
+
+def test_bidirectional_states_and_initial_state_match_keras():
+    keras_layer = keras.layers.Bidirectional(keras.layers.LSTM(UNITS, return_state=True,
+                                                               return_sequences=True))
+    keras_layer.build((None, STEPS, FEATURES))
+    rng = np.random.default_rng(4)
+    keras_layer.set_weights([rng.normal(scale=0.4, size=w.shape).astype(np.float32)
+                             for w in keras_layer.get_weights()])
+    ours = nn.Bidirectional(nn.LSTM(UNITS, return_state=True, return_sequences=True))
+    ours(tg.zeros(1, STEPS, FEATURES))
+    ours.set_weights(keras_layer.get_weights())
+    states = [rng.normal(size=(BATCH, UNITS)).astype(np.float32) for _ in range(4)]
+    _compare(keras_layer, ours, initial_state=states)
