@@ -153,7 +153,7 @@ for name, cell in CELLS.items():
 viz.plot_time_gradients(fit_tracers, record=-1)
 
 # %% [markdown]
-# The heatmaps run from the first training step (bottom) to the last (top). Within tens
+# The heatmaps run from the first training step (bottom) to the last (top). Within a hundred
 # of steps the dark left part disappears: the networks learn weights through which the
 # gradient reaches the first rows with a norm comparable to the last row's. For
 # classifying garments, 28 steps are short: all three cells learn, and the gated ones,
