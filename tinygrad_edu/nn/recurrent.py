@@ -47,6 +47,8 @@ class SimpleRNN(RecurrentLayer):
         go_backwards: read the sequence from its end.
         stateful: keep the final state as the next batch's initial state.
         zero_output_for_mask: masked steps output 0 instead of repeating the last output.
+        unroll: accepted for Keras code; the steps always run as a Python loop whose ops
+            the engine records, which is what Keras's unrolling does too.
         seed: seed of the dropout masks.
 
     Call as ``layer(x, mask=None, initial_state=None, training=None)``.

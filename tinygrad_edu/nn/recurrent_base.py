@@ -94,8 +94,8 @@ class RecurrentLayer(Module):
                  bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
                  bias_regularizer=None, activity_regularizer=None, dropout=0.0,
                  recurrent_dropout=0.0, return_sequences=False, return_state=False,
-                 go_backwards=False, stateful=False, zero_output_for_mask=False, seed=None,
-                 input_shape=None, name=None, trainable=True):
+                 go_backwards=False, stateful=False, zero_output_for_mask=False, unroll=False,
+                 seed=None, input_shape=None, name=None, trainable=True):
         super().__init__(name=name, trainable=trainable)
         who = type(self).__name__
         if isinstance(units, bool) or not isinstance(units, numbers.Integral) or units < 1:
@@ -120,6 +120,7 @@ class RecurrentLayer(Module):
         self.go_backwards = bool(go_backwards)
         self.stateful = bool(stateful)
         self.zero_output_for_mask = bool(zero_output_for_mask)
+        self.unroll = bool(unroll)  # Keras's switch; the Python loop is unrolled either way
         self.seed = seed
         self._dropout_rng = None if seed is None else make_generator(seed)
         self._state_hooks = {}
@@ -298,5 +299,6 @@ class RecurrentLayer(Module):
             "go_backwards": self.go_backwards,
             "stateful": self.stateful,
             "zero_output_for_mask": self.zero_output_for_mask,
+            "unroll": self.unroll,
             "seed": self.seed,
         }
