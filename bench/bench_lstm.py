@@ -1,6 +1,6 @@
 """An LSTM(128) training step on 28x28 sequences, batch 64: tinygrad_edu vs PyTorch's nn.LSTM.
 
-Run:  python bench/bench_lstm.py [--rounds R] [--steps S]
+Run:  python bench/bench_lstm.py [--rounds R] [--steps S] [--threads N]
 
 The model reads a Fashion-MNIST image row by row (28 steps of 28 pixels): LSTM(128) ->
 Dense(10), softmax cross-entropy, Adam. One step is forward, loss, backward through the 28
@@ -9,7 +9,9 @@ ops (matmul, slicing, sigmoid, tanh, products: about 20 graph nodes per time ste
 many backward rules), after one matrix product for the input projection of all 28 steps.
 PyTorch's ``nn.LSTM`` runs the whole recurrence in one fused C++ kernel. Variants take
 turns in interleaved rounds (fresh weights each round); a ratio is the median over rounds
-of the two times of one round, with the first and third quartiles in brackets.
+of the two times of one round, with the first and third quartiles in brackets. Both
+libraries get the same number of threads (``--threads``, default 1: on a shared machine
+idle BLAS and OpenMP threads spinning for work make multi-threaded timings meaningless).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import statistics
 import sys
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -89,9 +92,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--steps", type=int, default=20, help="timed steps per round")
+    parser.add_argument("--threads", type=int, default=1, help="threads for each library")
     args = parser.parse_args()
+    threadpool_limits(args.threads)  # numpy's BLAS (and PyTorch's, as far as it obeys)
+    if torch is not None:
+        torch.set_num_threads(args.threads)
     print(f"numpy {np.__version__}, torch {torch.__version__ if torch else 'not installed'}, "
-          f"{os.cpu_count()} cores")
+          f"{os.cpu_count()} cores, {args.threads} thread(s) each")
     batches, source = training_batches(BATCH, 20)
     batches = [(x, y.astype(np.int64)) for x, y in batches]
     factories = {"tinygrad_edu": tinygrad_step_factory(batches)}
