@@ -309,3 +309,16 @@ def test_clipnorm_bounds_the_step_of_an_exploding_rnn():
     opt.step()
     for old, param in zip(before, model.parameters()):
         assert np.linalg.norm(param.numpy() - old) <= 0.1 * 1.0 + 1e-6
+
+
+@pytest.mark.parametrize("layer_class", LAYERS)
+def test_config_round_trip_keeps_every_option(layer_class):
+    layer = layer_class(3, activation="relu", dropout=0.25, recurrent_dropout=0.1,
+                        return_sequences=True, go_backwards=True, stateful=True,
+                        kernel_regularizer="l2", recurrent_initializer="glorot_uniform",
+                        seed=7)
+    config = layer.get_config()
+    twin = layer_class.from_config({**config, "name": "twin"})
+    assert {**twin.get_config(), "name": config["name"]} == config
+    assert config["recurrent_initializer"] == "glorot_uniform"
+    assert config["kernel_regularizer"] is not None
