@@ -6,8 +6,8 @@ The model reads a Fashion-MNIST image row by row (28 steps of 28 pixels): LSTM(1
 Dense(10), softmax cross-entropy, Adam. One step is forward, loss, backward through the 28
 time steps and the optimizer update. tinygrad_edu runs the cell step as ordinary recorded
 ops (matmul, slicing, sigmoid, tanh, products: about 20 graph nodes per time step, and as
-many backward rules), after one matrix product for the input projection of all 28 steps.
-PyTorch's ``nn.LSTM`` runs the whole recurrence in one fused C++ kernel. Variants take
+many backward rules), after one matrix product per gate for the input projection of all 28
+steps. PyTorch's ``nn.LSTM`` runs the whole recurrence in one fused C++ kernel. Variants take
 turns in interleaved rounds (fresh weights each round); a ratio is the median over rounds
 of the two times of one round, with the first and third quartiles in brackets. Both
 libraries get the same number of threads (``--threads``, default 1: on a shared machine
