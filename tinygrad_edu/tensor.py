@@ -291,7 +291,6 @@ class Tensor(TensorOperators):
         return self
 
 
-
 _new = object.__new__
 
 

@@ -9,7 +9,6 @@ used more than once, reduces broadcast gradients back to each input's shape in o
 
 from __future__ import annotations
 
-import gc
 import re
 from heapq import heappop, heappush
 
@@ -88,10 +87,6 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     saved_mode = state.grad_enabled
     state.grad_enabled = create_graph
     anomaly = state.anomaly  # set by a context manager around the whole backward call
-    # The graph holds no reference cycles, so the cyclic garbage collector has nothing to find
-    # here; left running, its full passes over a large live graph make backward superlinear.
-    collector_was_on = gc.isenabled()
-    gc.disable()
     try:
         incoming = zip(roots, root_grads)  # (tensor, a gradient contribution) pairs to take in
         while True:
@@ -155,8 +150,6 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
             leaf.grad = grad_out if leaf.grad is None else leaf.grad + grad_out
     finally:
         state.grad_enabled = saved_mode
-        if collector_was_on:
-            gc.enable()
     return captured
 
 
@@ -210,7 +203,6 @@ def derivative_name(output_name, input_name):
     if "/" in output_name or " " in output_name:
         output_name = f"({output_name})"  # d(dy/dx)/dw, not ddy/dx/dw
     return f"d{output_name}/d{input_name}"
-
 
 
 def _check_versions(node) -> None:

@@ -22,7 +22,6 @@ class RemovableHandle:
         self._hooks.pop(self.key, None)
 
 
-
 def _deliver(tensor, grad_out, capture, captured):
     """A non-leaf's complete gradient meets its hooks, then ``retain_grad`` or ``grad()``."""
     if tensor._hooks:
