@@ -1,5 +1,19 @@
 """tinygrad_edu: a small, readable deep-learning framework for learning how networks train.
 
+Where things live, from the bottom up:
+
+* ``autograd/``: the engine: the graph node and ``apply`` (``function.py``), the backward loop,
+  ``grad()`` and the broadcasting rule (``engine.py``), ``no_grad`` and friends
+  (``grad_mode.py``), hooks (``hooks.py``);
+* ``tensor.py``: the ``Tensor`` class's core; its operators and op methods are in
+  ``tensor_operators.py``;
+* ``ops/``: the primitive ops, forward and backward side by side;
+* ``functional/``: composites built from the ops (activations, softmax, normalizations);
+  ``losses/``, ``init.py`` (initializers), ``regularizers.py``;
+* ``nn/``: the module tree (``module.py``), what is done with its weights (``weights.py``),
+  the layers;
+* ``optim/``, ``training.py``, ``callbacks/``, ``metrics/``, ``datasets/``, ``serialization.py``.
+
 >>> import tinygrad_edu as tg
 >>> x = tg.Tensor([1.0, -2.0], requires_grad=True)
 >>> y = (x * x).sum()

@@ -1,4 +1,12 @@
-"""Layers and models: the Module system and the Keras-named layers built on it."""
+"""Layers and models: the Module system and the Keras-named layers built on it.
+
+``module.py`` holds the module tree (registration on assignment, building and calling, hooks,
+traversal, modes); ``weights.py`` what is done with the weights it finds (``add_weight``,
+``weights``, ``state_dict``, ``get_weights``/``set_weights``, ``save``); ``parameter.py`` the
+``Parameter`` class and default names; ``model_api.py`` the ``compile``/``fit`` doors into
+training; then the layers (``layers.py``, ``conv.py``, ``normalization.py``), ``containers.py``
+and ``sequential.py``.
+"""
 
 from tinygrad_edu.nn.bidirectional import Bidirectional
 from tinygrad_edu.nn.containers import ModuleList, functional_call
