@@ -14,6 +14,8 @@ Where things live, from the bottom up:
   the layers;
 * ``optim/``, ``training.py``, ``callbacks/``, ``metrics/``, ``datasets/``, ``serialization.py``.
 
+``docs/how_autodiff_works.md`` reads the engine from the ground up.
+
 >>> import tinygrad_edu as tg
 >>> x = tg.Tensor([1.0, -2.0], requires_grad=True)
 >>> y = (x * x).sum()
