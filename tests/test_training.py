@@ -200,10 +200,10 @@ def test_verbosity_levels(capsys):
     model.fit(x, y, epochs=2, verbose=2)
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[0] == "Epoch 1/2" and lines[2] == "Epoch 2/2"
-    assert "ms/step" in lines[1] and "loss:" in lines[1] and "accuracy:" in lines[1]
+    assert "s/step" in lines[1] and "loss:" in lines[1] and "accuracy:" in lines[1]
     model.fit(x, y, epochs=1, verbose=1)
     out = capsys.readouterr().out
-    assert out.startswith("Epoch 1/1") and "2/2" in out and "ms/step" in out
+    assert out.startswith("Epoch 1/1") and "2/2" in out and "s/step" in out
 
 
 def test_clear_errors():

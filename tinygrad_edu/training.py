@@ -174,7 +174,7 @@ def _class_weights(y, class_weight):
     return table[labels.astype(np.int64)]
 
 
-def fit(model, x, y, batch_size=32, epochs=1, verbose=1, callbacks=None, validation_split=0.0,
+def fit(model, x, y, batch_size=32, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
         validation_data=None, shuffle=True, initial_epoch=0, class_weight=None,
         sample_weight=None):
     """Train for ``epochs`` passes over the data; returns a History (``.history`` dict).
@@ -182,11 +182,13 @@ def fit(model, x, y, batch_size=32, epochs=1, verbose=1, callbacks=None, validat
     Args as in Keras's ``Model.fit``. ``validation_split`` (0 to 1) holds out the last
     fraction of ``x``/``y`` (taken before shuffling); ``validation_data`` is ``(x, y)`` or
     ``(x, y, sample_weight)``. ``class_weight`` maps class index -> weight of its samples.
+    ``verbose``: ``"auto"``/1 a progress bar, 2 one line per epoch, 0 silent.
     """
     from tinygrad_edu.callbacks import CallbackList
-    from tinygrad_edu.progress import ProgressDisplay
+    from tinygrad_edu.progress import ProgressDisplay, resolve_verbose
 
     compiled = _compiled(model, "fit")
+    verbose = resolve_verbose(verbose, "fit")
     if batch_size is None or int(batch_size) < 1:
         raise ValueError(f"fit: batch_size must be a positive int, got {batch_size!r}")
     if not 0.0 <= validation_split < 1.0:
@@ -242,8 +244,10 @@ def fit(model, x, y, batch_size=32, epochs=1, verbose=1, callbacks=None, validat
     return callback_list.history
 
 
-def _evaluate(model, compiled, x, y, batch_size, sample_weight, callback_list=None):
-    """Loss and metrics over (x, y) in inference mode; calls the on_test_* hooks."""
+def _evaluate(model, compiled, x, y, batch_size, sample_weight, callback_list=None,
+              display=None):
+    """Loss and metrics over (x, y) in inference mode; calls the on_test_* hooks and
+    updates ``display`` (a progress.PassDisplay) after each batch."""
     x, y = _array(x, "evaluate", "x"), _array(y, "evaluate", "y")
     sample_weight = None if sample_weight is None else _array(sample_weight, "evaluate", "w")
     _check_lengths("evaluate", x, y, sample_weight)
@@ -261,41 +265,53 @@ def _evaluate(model, compiled, x, y, batch_size, sample_weight, callback_list=No
                         len(x[index]))
             if callback_list is not None:
                 callback_list.on_test_batch_end(batch, running.logs())
+            if display is not None:
+                display.update(batch + 1, running.logs())
     finally:
         model.train(was_training)
     logs = running.logs()
+    if display is not None:
+        display.finish(logs)
     if callback_list is not None:
         callback_list.on_test_end(logs)
     return logs
 
 
-def evaluate(model, x, y, batch_size=32, verbose=1, sample_weight=None, return_dict=False,
-             callbacks=None):
+def evaluate(model, x, y, batch_size=32, verbose="auto", sample_weight=None,
+             return_dict=False, callbacks=None):
     """Loss and metrics on ``(x, y)`` in inference mode, without recording a graph.
 
     Returns the loss alone when there are no metrics, else ``[loss, metric...]`` (or a dict
-    with ``return_dict=True``), as Keras does.
+    with ``return_dict=True``), as Keras does. ``verbose``: ``"auto"``/1 a progress bar, 2 one
+    line, 0 silent.
     """
     from tinygrad_edu.callbacks import CallbackList
-    from tinygrad_edu.progress import format_logs
+    from tinygrad_edu.progress import PassDisplay, resolve_verbose
 
     compiled = _compiled(model, "evaluate")
+    verbose = resolve_verbose(verbose, "evaluate")
     callback_list = CallbackList(callbacks, model=model, verbose=verbose) if callbacks else None
-    logs = _evaluate(model, compiled, x, y, int(batch_size), sample_weight, callback_list)
-    if verbose:
-        print(format_logs(logs))
+    display = PassDisplay(verbose, -(-len(x) // int(batch_size))) if verbose else None
+    logs = _evaluate(model, compiled, x, y, int(batch_size), sample_weight, callback_list,
+                     display)
     if return_dict:
         return logs
     values = list(logs.values())
     return values[0] if len(values) == 1 else values
 
 
-def predict(model, x, batch_size=32, verbose=0, callbacks=None):
-    """Model outputs for ``x`` as a numpy array: inference mode, no graph recorded."""
+def predict(model, x, batch_size=32, verbose="auto", callbacks=None):
+    """Model outputs for ``x`` as a numpy array: inference mode, no graph recorded.
+
+    ``verbose``: ``"auto"``/1 a progress bar, 2 one line, 0 silent.
+    """
     from tinygrad_edu.callbacks import CallbackList
+    from tinygrad_edu.progress import PassDisplay, resolve_verbose
 
     x = _array(x, "predict", "x")
+    verbose = resolve_verbose(verbose, "predict")
     callback_list = CallbackList(callbacks, model=model, verbose=verbose)
+    display = PassDisplay(verbose, -(-len(x) // int(batch_size))) if verbose else None
     was_training = model.training
     model.eval()
     outputs = []
@@ -306,8 +322,12 @@ def predict(model, x, batch_size=32, verbose=0, callbacks=None):
                 callback_list.on_predict_batch_begin(batch)
                 outputs.append(model(Tensor._wrap(x[index])).data)
                 callback_list.on_predict_batch_end(batch, {"outputs": outputs[-1]})
+                if display is not None:
+                    display.update(batch + 1)
     finally:
         model.train(was_training)
+    if display is not None:
+        display.finish()
     callback_list.on_predict_end()
     if not outputs:
         raise ValueError("predict: x holds no samples")
@@ -345,4 +365,4 @@ def test_on_batch(model, x, y, sample_weight=None, return_dict=False):
 
 def predict_on_batch(model, x):
     """Model outputs for one batch, in inference mode."""
-    return predict(model, x, batch_size=max(len(x), 1))
+    return predict(model, x, batch_size=max(len(x), 1), verbose=0)

@@ -16,7 +16,7 @@ class KerasModelAPI:
 
         training.compile(self, optimizer, loss, metrics, loss_weights)
 
-    def fit(self, x, y, batch_size=32, epochs=1, verbose=1, callbacks=None,
+    def fit(self, x, y, batch_size=32, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, initial_epoch=0,
             class_weight=None, sample_weight=None):
         """Train; returns a History. See :func:`tinygrad_edu.training.fit`."""
@@ -26,7 +26,7 @@ class KerasModelAPI:
                             validation_split, validation_data, shuffle, initial_epoch,
                             class_weight, sample_weight)
 
-    def evaluate(self, x, y, batch_size=32, verbose=1, sample_weight=None, return_dict=False,
+    def evaluate(self, x, y, batch_size=32, verbose="auto", sample_weight=None, return_dict=False,
                  callbacks=None):
         """Loss and metrics in inference mode; see :func:`tinygrad_edu.training.evaluate`."""
         from tinygrad_edu import training
@@ -34,7 +34,7 @@ class KerasModelAPI:
         return training.evaluate(self, x, y, batch_size, verbose, sample_weight, return_dict,
                                  callbacks)
 
-    def predict(self, x, batch_size=32, verbose=0, callbacks=None):
+    def predict(self, x, batch_size=32, verbose="auto", callbacks=None):
         """Outputs as a numpy array, in inference mode without a graph."""
         from tinygrad_edu import training
 
