@@ -137,18 +137,24 @@ class ProgressBar:
     Args:
         steps: batches in the pass.
         stream: where to write (default ``sys.stdout``).
-        prefix: put before the line in a log (``"Epoch 3/10: "``), where each pass is one line.
+        header: a line printed above the bar (``"Epoch 3/10"``); in a log, where each pass is
+            one line, it starts that line instead (``"Epoch 3/10: 1688/1688 ..."``).
     """
 
-    def __init__(self, steps: int, stream=None, prefix: str = ""):
+    def __init__(self, steps: int, stream=None, header: str | None = None):
         self.steps = max(int(steps), 0)
         self.stream = sys.stdout if stream is None else stream
-        self.prefix = prefix
+        self.prefix = ""
         self.start = time.perf_counter()
         self.done = 0
         self._last_draw = -math.inf
         self._widget = None
         notebook_bar = _notebook_bar_class() if stream is None else None
+        live = notebook_bar is not None or _is_terminal(self.stream)
+        if header is not None and live:
+            print(header, file=self.stream, flush=True)
+        elif header is not None:
+            self.prefix = header + ": "
         if notebook_bar is not None:
             try:
                 self._widget = notebook_bar(total=self.steps, leave=True,
@@ -231,9 +237,7 @@ class ProgressDisplay:
         self._epoch_start = time.perf_counter()
         header = f"Epoch {epoch + 1}/{self.epochs}"
         if self.verbose == 1:
-            self._bar = ProgressBar(self.steps, self.stream, prefix=header + ": ")
-            if self._bar.mode != "log":
-                print(header, file=self._out)
+            self._bar = ProgressBar(self.steps, self.stream, header=header)
         elif self.verbose == 2:
             print(header, file=self._out)
 

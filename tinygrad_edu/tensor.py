@@ -200,6 +200,11 @@ class Tensor(TensorOperators):
             extra.append(f"name={self.name!r}")
         return f"Tensor({body}, {', '.join(extra)})"
 
+    def _repr_html_(self) -> str:
+        from tinygrad_edu.rich_display import tensor_html
+
+        return tensor_html(self)
+
     # ----- autograd --------------------------------------------------------------------
     def backward(self, grad=None, retain_graph=False, create_graph=False) -> None:
         """Accumulate dL/d(leaf) into ``.grad`` of every leaf this tensor depends on.

@@ -143,3 +143,8 @@ class GradientReport:
     def __repr__(self) -> str:
         return (f"GradientReport(layers={len(self.rows)}, vanishing={self.vanishing}, "
                 f"exploding={self.exploding})")
+
+    def _repr_html_(self) -> str:
+        from tinygrad_edu.rich_display import gradient_report_html
+
+        return gradient_report_html(self)

@@ -20,9 +20,9 @@ from pathlib import Path
 
 from tinygrad_edu.expression import FUNCTIONS, Expression, ExpressionError
 from tinygrad_edu.tensor import Tensor
-from viz.graph import draw_graph, retain_grads
-from viz.graph_render import GraphvizNotFoundError, render_graph
-from viz.tour import add_tour_parser
+from .graph import draw_graph, retain_grads
+from .graph_render import GraphvizNotFoundError, render_graph
+from .tour import add_tour_parser
 
 __all__ = ["add_commands", "add_graph_parser", "run_graph", "add_explore_parser", "run_explore"]
 
@@ -177,7 +177,7 @@ def add_explore_parser(subparsers) -> argparse.ArgumentParser:
 def run_explore(args) -> int:
     """Run the ``explore`` subcommand. Returns the exit status (0 ok, 1 Graphviz missing,
     2 bad input)."""
-    from viz.explorer import explore
+    from .explorer import explore
 
     computed = _compute(args, "explore")
     if isinstance(computed, int):

@@ -31,7 +31,7 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.colors import LogNorm
 
-from viz.figures import new_figure
+from .figures import new_figure
 
 __all__ = ["plot_gradient_trace", "QUANTITY_LABELS"]
 

@@ -39,8 +39,8 @@ import warnings
 import graphviz
 
 from tinygrad_edu.tensor import Tensor
-from viz import graph_style as style
-from viz.graph_render import GraphDiagram
+from . import graph_style as style
+from .graph_render import GraphDiagram
 
 __all__ = ["draw_graph", "retain_grads", "walk_graph", "GraphWalk"]
 

@@ -31,7 +31,7 @@ __all__ = ["make_readme_images", "small_step_graph", "explorer_picture"]
 
 def small_step_graph():
     """The graph of one training step of a tiny model: Dense(3, tanh) -> Dense(1, sigmoid)."""
-    from viz.graph import draw_graph, retain_grads
+    from .graph import draw_graph, retain_grads
 
     tg.manual_seed(0)
     model = Sequential([Dense(3, activation="tanh", input_dim=2, name="hidden"),
@@ -48,8 +48,8 @@ def small_step_graph():
 
 def make_readme_images(out="docs/images") -> list:
     """Write the README's pictures to ``out``; returns the paths written."""
-    from viz.graph_render import render_graph
-    from viz.tour import tour
+    from .graph_render import render_graph
+    from .tour import tour
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -71,7 +71,7 @@ def make_readme_images(out="docs/images") -> list:
 def explorer_picture(page_path, png_path):
     """The neuron's step-through page at its last backward step, as a PNG (None, after a
     note on stderr, when no browser is available)."""
-    from viz.explorer import explore
+    from .explorer import explore
     from viz.explorer.browser import screenshot
     from viz.explorer.examples import neuron
 

@@ -115,9 +115,9 @@ def _compile(model, learning_rate, momentum):
 def _draw_step_graph(model, x, y, path: Path, say) -> list:
     """Forward, loss and backward of one full-batch step (no update), drawn by layer, and its
     step-through page ``explore_step.html`` next to the picture."""
-    from viz.explorer import explore
-    from viz.graph import draw_graph, retain_grads, walk_graph
-    from viz.graph_render import GraphvizNotFoundError, render_graph
+    from .explorer import explore
+    from .graph import draw_graph, retain_grads, walk_graph
+    from .graph_render import GraphvizNotFoundError, render_graph
 
     loss = tg.losses.get_loss("sparse_categorical_crossentropy")(tg.Tensor(y),
                                                                   model(tg.Tensor(x)))
@@ -160,8 +160,8 @@ def tour(out="tour-out", seed=0, epochs=150, width=8, depth=8, points_per_class=
         A :class:`TourResult`; ``result.tracers["sigmoid"]`` and ``["relu_bn"]`` hold the
         numbers behind the tables.
     """
-    from viz.gradients import plot_gradient_trace
-    from viz.training import plot_history
+    from .gradients import plot_gradient_trace
+    from .training import plot_history
 
     def say(text=""):
         if print_fn is not None:
@@ -205,7 +205,7 @@ def tour(out="tour-out", seed=0, epochs=150, width=8, depth=8, points_per_class=
     curves = plot_history({MODEL_LABELS[k]: h for k, h in result.histories.items()},
                           metrics=["loss", "accuracy"], title="training curves (full batch)")
     result.files["curves"] = _save(curves, result.out / "training_curves.png")
-    from viz.explorer import explore_trace
+    from .explorer import explore_trace
 
     trace_page = explore_trace(runs, parameter="kernel",
                                title="kernel-gradient norm per layer, step by step")

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-from viz.figures import as_array, new_figure
+from .figures import as_array, new_figure
 
 __all__ = ["plot_history", "plot_confusion_matrix", "plot_softmax", "confusion_matrix"]
 

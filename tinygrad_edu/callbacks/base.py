@@ -239,6 +239,11 @@ class History(Callback):
     def __repr__(self) -> str:
         return f"History(epochs={len(self.epoch)}, keys={list(self.history)})"
 
+    def _repr_html_(self) -> str:
+        from tinygrad_edu.rich_display import history_html
+
+        return history_html(self)
+
 
 class LambdaCallback(Callback):
     """A callback from plain functions, as Keras's ``LambdaCallback``.

@@ -357,13 +357,29 @@ class Module(ModuleWeights, KerasModelAPI):
     def from_config(cls, config: dict):
         return cls(**config)
 
+    # ----- what it says about itself (tinygrad_edu/nn/summary.py) ---------------------------
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False) -> None:
+        """Print Keras's table of layers, output shapes and parameter counts.
+
+        ``line_length`` sets the table's width, ``show_trainable`` adds a Trainable column,
+        ``expand_nested`` lists the layers of nested models; ``positions`` is accepted for
+        Keras's signature and ignored (the columns are sized from ``line_length``).
+        """
+        from tinygrad_edu.nn.summary import summary
+
+        summary(self, print_fn or print, line_length, show_trainable, expand_nested)
+
+    def _repr_html_(self) -> str:
+        from tinygrad_edu.nn.summary import summary_html
+
+        return summary_html(self)
+
     def __repr__(self):
-        lines = [f"{type(self).__name__}(name={self.name!r})"]
-        for key, child in self._modules.items():
-            child_lines = repr(child).splitlines()
-            lines.append(f"  ({key}): {child_lines[0]}")
-            lines.extend("  " + line for line in child_lines[1:])
-        return "\n".join(lines)
+        from tinygrad_edu.nn.summary import layer_repr
+
+        return layer_repr(self)
+
 
 
 def _marks_built(build):

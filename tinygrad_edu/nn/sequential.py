@@ -1,10 +1,9 @@
-"""Sequential: a stack of layers, each feeding the next, and its Keras-style summary."""
+"""Sequential: a stack of layers, each feeding the next."""
 
 from __future__ import annotations
 
-import textwrap
-
 from tinygrad_edu.nn.module import Module, module_registry
+from tinygrad_edu.nn.summary import summary
 
 __all__ = ["Sequential", "summary"]
 
@@ -91,10 +90,6 @@ class Sequential(Module):
     def __iter__(self):
         return iter(self._layer_tuple)
 
-    def summary(self, print_fn=print) -> None:
-        """Print the Keras-style table of layers, shapes and parameter counts."""
-        summary(self, print_fn)
-
     def get_config(self):
         input_shape = None if self.input_shape is None else list(self.input_shape[1:])
         return {
@@ -134,81 +129,3 @@ def _build_layer(layer: Module, input_shape: tuple) -> tuple:
     if layer._output_shape is None:
         layer._output_shape = (None, *output_shape[1:])
     return (input_shape[0], *output_shape[1:])
-
-
-# ----- summary --------------------------------------------------------------------------------
-def _size(n_params: int, n_bytes: int) -> str:
-    return f"{n_params:,} ({n_bytes / 1024:,.2f} KB)"
-
-
-def _non_trainable_sources(model: Module) -> list[str]:
-    """One phrase per module that holds non-trainable weights, saying why they are."""
-    phrases = []
-    for _, module in model.named_modules():
-        buffers = list(module._buffers.items())
-        frozen = [(k, p) for k, p in module._parameters.items() if not p.trainable]
-        if buffers:
-            names = ", ".join(key for key, _ in buffers)
-            count = sum(t.size for _, t in buffers)
-            phrases.append(f"{module.name} ({type(module).__name__}) keeps {count:,} in "
-                           f"{names}: statistics the layer updates itself during training "
-                           "(running averages used at inference), not by gradient descent")
-        if frozen:
-            names = ", ".join(key for key, _ in frozen)
-            count = sum(p.size for _, p in frozen)
-            phrases.append(f"{module.name} ({type(module).__name__}) has {count:,} frozen "
-                           f"weights ({names}; trainable=False)")
-    return phrases
-
-
-def summary(model: Module, print_fn=print) -> None:
-    """Print a Keras-style summary of ``model``'s layers (its direct children).
-
-    Columns: layer name (type), output shape (batch axis None), number of parameters.
-    Then the total, trainable and non-trainable counts, and where the non-trainable
-    parameters come from (e.g. BatchNormalization's moving mean and variance).
-    """
-    rows = [("Layer (type)", "Output Shape", "Param #")]
-    for layer in model.children():
-        shape = "?" if layer.output_shape is None else str(layer.output_shape)
-        params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
-        rows.append((f"{layer.name} ({type(layer).__name__})", shape, params))
-    widths = [max(minimum, *(len(row[i]) + 2 for row in rows))
-              for i, minimum in enumerate((33, 26, 12))]
-    width = sum(widths) + 1
-
-    def format_row(row):
-        return f" {row[0]:<{widths[0] - 1}}{row[1]:<{widths[1]}}{row[2]:>{widths[2]}}"
-
-    lines = [f'Model: "{model.name}"', "_" * width, format_row(rows[0]), "=" * width]
-    for index, row in enumerate(rows[1:]):
-        lines.append(format_row(row))
-        lines.append("_" * width if index < len(rows) - 2 else "=" * width)
-    if len(rows) == 1:
-        lines.append("=" * width)
-    trainable = model.trainable_weights
-    frozen = model.non_trainable_weights
-    n_trainable = sum(w.size for w in trainable)
-    n_frozen = sum(w.size for w in frozen)
-    bytes_trainable = sum(w.data.nbytes for w in trainable)
-    bytes_frozen = sum(w.data.nbytes for w in frozen)
-    lines += [f"Total params: {_size(n_trainable + n_frozen, bytes_trainable + bytes_frozen)}",
-              f"Trainable params: {_size(n_trainable, bytes_trainable)}",
-              f"Non-trainable params: {_size(n_frozen, bytes_frozen)}",
-              "_" * width]
-    notes = []
-    if not model.built:
-        notes.append("The model is not built yet: call it on a batch, or give input_shape= "
-                     "to its first layer, to see shapes and counts.")
-    sources = _non_trainable_sources(model)
-    if sources:
-        notes.append("Non-trainable params are not changed by the optimizer: "
-                     + "; ".join(sources) + ".")
-    else:
-        notes.append("All params are trainable. Non-trainable params would come from "
-                     "BatchNormalization's moving mean/variance or from layers frozen with "
-                     "trainable=False.")
-    for note in notes:
-        lines += textwrap.wrap(note, width)
-    for line in lines:
-        print_fn(line)
