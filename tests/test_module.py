@@ -318,7 +318,8 @@ def test_parameter_rejects_integer_data():
 
 def test_repr_shows_the_tree():
     text = repr(TwoLayer())
-    assert "TwoLayer" in text and "(hidden): Dense(units=4, activation='tanh', name='dense')" in text
+    assert "TwoLayer" in text
+    assert "(hidden): Dense(units=4, activation='tanh', name='dense')" in text
 
 
 def test_every_op_of_a_standalone_layer_records_its_name():

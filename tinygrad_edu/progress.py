@@ -1,8 +1,10 @@
 """Keras-style progress output for ``fit``, ``evaluate`` and ``predict``.
 
-``verbose=1`` (what ``"auto"`` means) draws Keras's line for every pass over the data::
+``verbose=1`` (what ``"auto"`` means) draws Keras's line for every pass over the data
+(here folded in two)::
 
-    1688/1688 ━━━━━━━━━━━━━━━━━━━━ 3s 2ms/step - accuracy: 0.8865 - loss: 0.3084 - val_accuracy: 0.8812 - val_loss: 0.3183
+    1688/1688 ━━━━━━━━━━━━━━━━━━━━ 3s 2ms/step - accuracy: 0.8865 - loss: 0.3084 -
+    val_accuracy: 0.8812 - val_loss: 0.3183
 
 While the pass runs the time is the estimate of what is left; at the end it is the time the
 pass took, in seconds. Where it is drawn decides how:
@@ -24,8 +26,8 @@ import shutil
 import sys
 import time
 
-__all__ = ["PassDisplay", "ProgressBar", "ProgressDisplay", "format_logs", "progress_line", "resolve_verbose",
-           "summary_line", "terminal_columns"]
+__all__ = ["PassDisplay", "ProgressBar", "ProgressDisplay", "format_logs", "progress_line",
+           "resolve_verbose", "summary_line", "terminal_columns"]
 
 BAR_WIDTH = 20
 REFRESH_SECONDS = 0.1  # redraw at most ten times a second: drawing stays negligible

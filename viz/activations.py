@@ -17,6 +17,7 @@ import numpy as np
 import tinygrad_edu as tg
 from tinygrad_edu.functional import get_activation
 from tinygrad_edu.functional.activations import activation_name
+
 from .figures import as_array, new_figure
 
 __all__ = ["plot_activation_functions", "plot_activation_histograms", "activation_derivative"]

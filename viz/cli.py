@@ -20,6 +20,7 @@ from pathlib import Path
 
 from tinygrad_edu.expression import FUNCTIONS, Expression, ExpressionError
 from tinygrad_edu.tensor import Tensor
+
 from .graph import draw_graph, retain_grads
 from .graph_render import GraphvizNotFoundError, render_graph
 from .tour import add_tour_parser

@@ -39,6 +39,7 @@ import warnings
 import graphviz
 
 from tinygrad_edu.tensor import Tensor
+
 from . import graph_style as style
 from .graph_render import GraphDiagram
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 import tinygrad_edu as tg
+
 from .figures import new_figure
 
 __all__ = ["optimizer_paths", "plot_optimizer_paths"]
