@@ -41,7 +41,7 @@ def test_neuron_example_prints_value_and_gradients_and_draws_svg(tmp_path, capsy
     assert f"wrote {output}" in printed
     svg = output.read_text()
     assert "<svg" in svg
-    for text in ("Tanh", "Add", "Mul", "tanh(x*w + b)", "grad 0.501", "legend"):
+    for text in ("Tanh", "Add", "Mul", "tanh(x*w + b)", "grad 0.501", "mean |grad|"):
         assert text in svg
 
 

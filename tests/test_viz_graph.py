@@ -52,6 +52,13 @@ def parse_dot(source):
     return nodes, where, clusters, edges
 
 
+def legend_of(source):
+    """The legend: the graph's own label (an HTML-like table under the picture)."""
+    found = re.search(r"^\tlabel=<(<TABLE.*</TABLE>)>", source, re.M) or re.search(
+        r"label=<(<TABLE.*</TABLE>)> labeljust=l labelloc=b", source)
+    return found.group(1) if found else ""
+
+
 def op_nodes(nodes):
     """The op names of op nodes (grey ellipses), in order."""
     return [re.search(r"<B>(\w+)</B>", a).group(1) for a in nodes.values()
@@ -77,7 +84,8 @@ def test_neuron_graph_has_a_node_per_tensor_and_op_with_values_and_grads():
     out, (x, w, b) = neuron()
     assert retain_grads(out) == 3  # x*w, x*w + b, tanh
     out.backward(retain_graph=True)
-    nodes, _, _, edges = parse_dot(draw_graph(out).source)
+    source = draw_graph(out).source
+    nodes, _, _, edges = parse_dot(source)
     assert sorted(op_nodes(nodes)) == ["Add", "Mul", "Tanh"]
     tensor_nodes = [n for n in nodes if n.startswith("n") and "shape=ellipse" not in nodes[n]]
     assert len(tensor_nodes) == 6  # x, w, b, x*w, x*w+b, tanh
@@ -86,8 +94,8 @@ def test_neuron_graph_has_a_node_per_tensor_and_op_with_values_and_grads():
     assert "grad -1.503" in x_node
     assert "data 0.88" in nodes[node_with(nodes, "data 0.88")]  # the intermediate x*w + b
     assert len(edges) - sum("style=invis" in e[2] for e in edges) == 8  # 6 into ops, 3 out - 1
-    legend_ids = [n for n in nodes if n.startswith("legend")]
-    assert "legend_colours" in legend_ids and "legend_op" in legend_ids
+    legend = legend_of(source)
+    assert "mean |grad|" in legend and "ellipse: op" in legend and "rounded: leaf" in legend
 
 
 def test_kinds_are_visually_distinct():
@@ -96,12 +104,14 @@ def test_kinds_are_visually_distinct():
     x = tg.randn(4, 5)
     loss = ((model(x) - 1.0) ** 2).mean()
     loss.backward(retain_graph=True)
-    nodes, _, _, _ = parse_dot(draw_graph(loss).source)
+    source = draw_graph(loss).source
+    nodes, _, _, _ = parse_dot(source)
     kernel = nodes[node_with(nodes, "<B>dense.kernel</B>")]
     assert "peripheries=2" in kernel and "(5, 3) float32" in kernel
     assert "shape=doubleoctagon" in nodes[node_with(nodes, "<B>loss</B>")]
     assert "dashed" in nodes[node_with(nodes, "(4, 5) float32")]  # the input data: a constant
-    assert all(f"legend_{kind}" in nodes for kind in ("op", "parameter", "constant", "loss"))
+    assert all(graph_style.KIND_WORDS[kind] in legend_of(source)
+               for kind in ("op", "parameter", "constant", "loss"))
     leaf = tg.Tensor([1.0, 2.0], requires_grad=True, name="v")
     outputs = draw_graph([leaf * 2, (leaf * 3).sum()]).source
     nodes, _, _, _ = parse_dot(outputs)
@@ -116,16 +126,17 @@ def test_one_cluster_per_module_nested_like_the_modules():
     loss.backward(retain_graph=True)
     nodes, where, clusters, _ = parse_dot(draw_graph(loss).source)
     assert clusters == {"sequential": None, "dense": "sequential", "dense_1": "sequential",
-                        "dense_2": "sequential", "legend": None}
+                        "dense_2": "sequential", "loss": None}  # the loss ops: their own box
     for layer in ("dense", "dense_1", "dense_2"):
         assert where[node_with(nodes, f"<B>{layer}.kernel</B>")] == layer
         assert where[node_with(nodes, f"<B>{layer}.bias</B>")] == layer
     matmuls = [n for n, a in nodes.items() if "<B>MatMul</B>" in a]
     assert sorted(where[n] for n in matmuls) == ["dense", "dense_1", "dense_2"]
-    assert where[node_with(nodes, "<B>loss</B>")] is None
+    assert where[node_with(nodes, "<B>loss</B>")] == "loss"
+    assert where[node_with(nodes, "<B>Mean</B>")] == "loss"
     flat_nodes, flat_where, flat_clusters, _ = parse_dot(
         draw_graph(loss, group_by_module=False).source)
-    assert set(flat_clusters) == {"legend"} and len(flat_nodes) == len(nodes)
+    assert set(flat_clusters) == set() and len(flat_nodes) == len(nodes)
 
 
 def test_collapsed_modules_show_shapes_and_parameters():
@@ -135,7 +146,9 @@ def test_collapsed_modules_show_shapes_and_parameters():
     loss.backward(retain_graph=True)
     nodes, where, clusters, edges = parse_dot(draw_graph(loss, collapse_modules=True).source)
     modules = {n: a for n, a in nodes.items() if n.startswith("m")}
-    assert len(modules) == 3
+    assert len(modules) == 4  # three layers and the loss
+    assert "<B>loss</B><BR/>1 op" in modules[node_with(nodes, "<B>loss</B><BR/>1 op")]
+    modules = {n: a for n, a in modules.items() if "<B>loss</B>" not in a}
     first = modules[node_with(nodes, "<B>dense</B>")]
     assert "in (8, 3)" in first and "out (8, 4)" in first
     assert "dense.kernel (3, 4)" in first and "dense.bias (4,)" in first
@@ -143,11 +156,11 @@ def test_collapsed_modules_show_shapes_and_parameters():
     assert all(where[m] == "sequential" for m in modules)
     assert "MatMul" not in " ".join(nodes.values())  # the ops are inside the module nodes
     labels = [a for s, t, a in edges if s.startswith("m") and t.startswith("m")]
-    assert labels == ['label="(8, 4)"', 'label="(8, 4)"']
+    assert sorted(labels) == ['label="(8, 2)"', 'label="(8, 4)"', 'label="(8, 4)"']  # + loss
     whole, _, _, _ = parse_dot(draw_graph(loss, collapse_modules=1).source)
-    assert [n for n in whole if n.startswith("m")] == ["m0"]
-    assert "<B>sequential</B>" in whole["m0"] and "8 ops" in whole["m0"]
-    assert "... 2 more parameters" in whole["m0"]
+    assert len([n for n in whole if n.startswith("m")]) == 2  # the model and the loss
+    model_node = whole[node_with(whole, "<B>sequential</B>")]
+    assert "8 ops" in model_node and "... 2 more parameters" in model_node
 
 
 class StackBlock(Module):
@@ -185,10 +198,11 @@ def test_a_10000_node_graph_collapses_to_one_node_per_module():
     assert len(walk.tensors) + len(walk.ops) > 10_000
     dot = draw_graph(loss, collapse_modules=True)
     nodes, _, _, edges = parse_dot(dot.source)
-    graph_nodes = [n for n in nodes if not n.startswith("legend")]
-    assert len([n for n in graph_nodes if n.startswith("m")]) == 20
+    graph_nodes = list(nodes)
+    blocks = [n for n in graph_nodes if n.startswith("m") and "<B>loss</B>" not in nodes[n]]
+    assert len(blocks) == 20
     assert len(graph_nodes) < 40 and len(edges) < 60  # what dot has to lay out
-    assert all("249 ops" in nodes[m] for m in graph_nodes if m.startswith("m"))  # 1 + 62 * 4
+    assert all("249 ops" in nodes[m] for m in blocks)  # 1 + 62 * 4
 
 
 @needs_dot
@@ -199,7 +213,7 @@ def test_collapsed_big_graph_renders(tmp_path):
     path = render_graph(draw_graph(loss, collapse_modules=True), tmp_path / "big.svg")
     elapsed = time.perf_counter() - start
     svg = path.read_text()
-    assert svg.count("block_19") >= 1 and "legend" in svg
+    assert svg.count("block_19") >= 1 and "3&#45;D box: module" in svg
     print(f"collapsed 10k-node graph drawn and rendered in {elapsed:.2f} s")
 
 
@@ -217,12 +231,15 @@ def test_colour_encodes_gradient_magnitude_by_decade():
     dead = tg.Tensor(np.ones(3), requires_grad=True, name="dead")
     loss = (small * 3e-5).sum() + (large * 2.0).sum() + (dead * 0.0).sum()
     loss.backward(retain_graph=True)
-    nodes, _, _, _ = parse_dot(draw_graph(loss).source)
+    source = draw_graph(loss).source
+    nodes, _, _, _ = parse_dot(source)
     assert f'fillcolor="{colours[3]}"' in nodes[node_with(nodes, "<B>small</B>")]
     assert f'fillcolor="{colours[8]}"' in nodes[node_with(nodes, "<B>large</B>")]
     assert 'fillcolor="#000000"' in nodes[node_with(nodes, "<B>dead</B>")]
-    legend = nodes["legend_colours"]
-    assert "mean |grad|" in legend and all(c in legend for c in colours)
+    legend = legend_of(source)  # the decades this graph spans (3 to 8), zero, no gradient
+    assert "mean |grad| by decade" in legend
+    assert all(c in legend for c in colours[3:]) and not any(c in legend for c in colours[:3])
+    assert "#000000" in legend and ">0<" in legend
 
 
 def test_vanishing_gradients_show_as_darker_layers():
@@ -278,8 +295,8 @@ def test_values_grads_and_max_values_options():
     nodes, _, _, _ = parse_dot(draw_graph(loss, max_values=2).source)
     assert "data min 1, max 3" in nodes[node_with(nodes, "<B>small</B>")]
     plain = draw_graph(loss, show_values=False, show_grads=False).source
-    assert "data " not in plain and "grad " not in plain and "legend_colours" not in plain
-    assert "legend_op" in plain
+    assert "data " not in plain and "grad " not in plain and "mean |grad|" not in plain
+    assert "ellipse: op" in legend_of(plain)
     assert "rankdir=TB" in draw_graph(loss, rankdir="TB").source
 
 
@@ -313,7 +330,7 @@ def test_svg_and_png_rendering(tmp_path):
     out.backward(retain_graph=True)
     dot = draw_graph(out)
     svg = render_graph(dot, tmp_path / "neuron.svg").read_text()
-    assert "<svg" in svg and "Tanh" in svg and "legend" in svg
+    assert "<svg" in svg and "Tanh" in svg and "mean |grad|" in svg
     assert "grad &#45;1.503" in svg  # dot writes "-" as an entity
     assert (render_graph(dot, tmp_path / "neuron.png").read_bytes()[:8]
             == b"\x89PNG\r\n\x1a\n")

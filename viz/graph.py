@@ -40,6 +40,7 @@ import graphviz
 
 from tinygrad_edu.tensor import Tensor
 
+from . import graph_layout
 from . import graph_style as style
 from .graph_render import GraphDiagram
 
@@ -47,6 +48,8 @@ __all__ = ["draw_graph", "retain_grads", "walk_graph", "GraphWalk"]
 
 #: drawing more nodes than this without collapsing gets a warning: ``dot`` becomes very slow
 LARGE_GRAPH = 3000
+#: the pseudo-module of the ops after the model (the loss function)
+LOSS_GROUP = "loss"
 
 
 class GraphWalk:
@@ -89,6 +92,8 @@ class GraphWalk:
 def _as_roots(tensor_or_tensors) -> list:
     if isinstance(tensor_or_tensors, Tensor):
         return [tensor_or_tensors]
+    if isinstance(tensor_or_tensors, dict) and tensor_or_tensors:
+        return _as_roots(list(tensor_or_tensors.values()))
     roots = list(tensor_or_tensors) if isinstance(tensor_or_tensors, (list, tuple)) else None
     if not roots or not all(isinstance(t, Tensor) for t in roots):
         raise TypeError(
@@ -142,6 +147,9 @@ class _Layout:
         self.path = {}  # id -> module path of each tensor and op (None: outside modules)
         for key, node in walk.ops.items():
             self.path[key] = node.module_path if (group_by_module or collapse) else None
+        if group_by_module or collapse:
+            for key in graph_layout.loss_ops(walk):
+                self.path[key] = LOSS_GROUP
         for key, tensor in walk.tensors.items():
             self.path[key] = self._tensor_path(key, tensor)
         self.group = {}  # id -> collapsed module key, for the hidden members of a module
@@ -197,36 +205,46 @@ class _Layout:
 
 
 def _check_arguments(collapse_modules, rankdir, max_values) -> None:
-    if not isinstance(collapse_modules, bool) and (
+    if collapse_modules != "auto" and not isinstance(collapse_modules, bool) and (
         not isinstance(collapse_modules, int) or collapse_modules < 1
     ):
         raise ValueError(
-            f"draw_graph: collapse_modules must be True/False or a nesting depth >= 1, got "
-            f"{collapse_modules!r}"
+            f"draw_graph: collapse_modules must be 'auto', True/False or a nesting depth >= 1, "
+            f"got {collapse_modules!r}"
         )
-    if rankdir not in ("LR", "RL", "TB", "BT"):
-        raise ValueError(f"draw_graph: rankdir must be one of LR, RL, TB, BT, got {rankdir!r}")
+    if rankdir not in ("auto", "LR", "RL", "TB", "BT"):
+        raise ValueError(
+            f"draw_graph: rankdir must be one of auto, LR, RL, TB, BT, got {rankdir!r}")
     if not isinstance(max_values, int) or max_values < 0:
         raise ValueError(f"draw_graph: max_values must be an int >= 0, got {max_values!r}")
 
 
 def draw_graph(tensor_or_tensors, show_values=True, show_grads=True, group_by_module=True,
-               collapse_modules=False, rankdir="LR", max_values=4) -> GraphDiagram:
+               collapse_modules="auto", rankdir="auto", max_values=4,
+               legend=True) -> GraphDiagram:
     """The computation graph that produced one or more tensors, as a Graphviz diagram.
 
     Args:
-        tensor_or_tensors: the output Tensor (e.g. the loss), or a list of them. Several
-            outputs share the nodes they have in common. The graph of a gradient computed
-            with ``create_graph=True`` (``x.grad`` or the result of ``tinygrad_edu.grad``)
-            can be drawn like any other tensor: its ops are the backward rules.
+        tensor_or_tensors: the output Tensor (e.g. the loss), a list of them, or a dict
+            ``{title: tensor}`` that titles each output (``{"dy/dx": g1, "d2y/dx2": g2}``).
+            Several outputs share the nodes they have in common. The graph of a gradient
+            computed with ``create_graph=True`` (``x.grad`` or the result of
+            ``tinygrad_edu.grad``) can be drawn like any other tensor: its ops are the
+            backward rules.
         show_values: print the values of tensors with at most ``max_values`` elements (a
             min/max summary for larger ones).
         show_grads: print gradient summaries and colour tensors by gradient magnitude.
-        group_by_module: draw each module's ops inside a box titled with the module's name.
-        collapse_modules: ``True`` draws each (innermost) module as one node with its in/out
-            shapes and parameters; an int k collapses at nesting depth k instead.
-        rankdir: direction of the flow: ``"LR"`` (left to right), ``"TB"``, ``"RL"``, ``"BT"``.
+        group_by_module: draw each module's ops inside a box titled with the module's name;
+            the ops of the loss (after the model, outside every module) get a ``loss`` box.
+        collapse_modules: ``"auto"`` (default) collapses when the graph has more than
+            ``graph_layout.AUTO_COLLAPSE`` nodes and modules to collapse, and says so under
+            the picture; ``True`` draws each (innermost) module as one node with its in/out
+            shapes and parameters; an int k collapses at nesting depth k; ``False`` never.
+        rankdir: direction of the flow: ``"auto"`` (left to right for short graphs, top to
+            bottom for long ones, wrapped into rows when collapsed), ``"LR"``, ``"TB"``,
+            ``"RL"``, ``"BT"``.
         max_values: the most values printed per tensor.
+        legend: put the legend (colours used, kinds of node) under the picture.
 
     Returns:
         A :class:`~viz.graph_render.GraphDiagram` (a ``graphviz.Digraph``): shown inline in
@@ -236,8 +254,33 @@ def draw_graph(tensor_or_tensors, show_values=True, show_grads=True, group_by_mo
         that shows it (a collapsed module's node for its hidden members).
     """
     _check_arguments(collapse_modules, rankdir, max_values)
-    walk = GraphWalk(_as_roots(tensor_or_tensors))
+    roots = _as_roots(tensor_or_tensors)
+    titles = ({id(t): str(title) for title, t in tensor_or_tensors.items()}
+              if isinstance(tensor_or_tensors, dict) else {})
+    walk = GraphWalk(roots)
+    notes = []
+    if collapse_modules == "auto":
+        size = len(walk.tensors) + len(walk.ops)
+        modular = any(node.module_path for node in walk.ops.values())
+        collapse_modules = size > graph_layout.AUTO_COLLAPSE and modular
+        if collapse_modules:
+            notes.append(f"{len(walk.ops)} ops shown as one box per module")
+            notes.append("(collapse_modules=False: every op)")
     layout = _Layout(walk, group_by_module, collapse_modules)
+    for key in titles:  # a titled result (dy/dx, d2y/dx2) is an output, not a loss
+        layout.kind[key] = "output"
+    members = _module_members(walk, layout)
+    edges = _edges(walk, layout)
+    drawn = ([layout.node_id[k] for k in walk.tensors if k not in layout.group]
+             + [layout.node_id[k] for k in walk.ops if k not in layout.group]
+             + list(layout.group_id.values()))
+    rank = graph_layout.ranks(drawn, [(a, b) for a, b, _ in edges])
+    long_graph = max(rank.values(), default=0) + 1 > graph_layout.LONG_CHAIN
+    wrap = rankdir == "auto" and long_graph and bool(layout.group)
+    if wrap:
+        layout.clustered = False  # rows of modules, read like text; no boxes across rows
+    if rankdir == "auto":
+        rankdir = "TB" if long_graph else "LR"
     dot = GraphDiagram(name="computation_graph", graph_attr={
         "rankdir": rankdir, "fontname": "Helvetica", "fontsize": "11", "compound": "true",
         "nodesep": "0.25", "ranksep": "0.35"})
@@ -259,13 +302,19 @@ def draw_graph(tensor_or_tensors, show_values=True, show_grads=True, group_by_mo
                 clusters[prefix] = cluster
         return clusters[path]
 
+    tensor_magnitudes = {key: style.gradient_magnitude(t.grad) if show_grads else None
+                         for key, t in walk.tensors.items() if key not in layout.group}
+    module_magnitudes = {group: _parameter_magnitude(info["params"]) if show_grads else None
+                         for group, info in members.items()}
+    scale = style.ColourScale(list(tensor_magnitudes.values())
+                              + list(module_magnitudes.values())) if show_grads else None
     for key, tensor in walk.tensors.items():
         if key in layout.group:
             continue
         kind = layout.kind[key]
-        magnitude = style.gradient_magnitude(tensor.grad) if show_grads else None
-        fill = style.gradient_colour(magnitude)
-        label = style.tensor_label(tensor, kind, show_values, show_grads, max_values)
+        fill = scale.colour(tensor_magnitudes[key]) if scale else style.NO_GRAD_COLOUR
+        label = style.tensor_label(tensor, kind, show_values, show_grads, max_values,
+                                   name=titles.get(key))
         target(layout.cluster(key)).node(layout.node_id[key], label=label,
                                          **style.node_attributes(kind, fill))
         kinds_drawn.add(kind)
@@ -280,22 +329,28 @@ def draw_graph(tensor_or_tensors, show_values=True, show_grads=True, group_by_mo
                                          label=style.op_label(node, freed), **attributes)
         kinds_drawn.add("op")
     if layout.group:
-        _draw_modules(walk, layout, target, show_grads)
+        _draw_modules(members, layout, target, module_magnitudes, scale, show_grads)
         kinds_drawn.add("module")
+    if wrap:
+        _wrap_into_rows(dot, rank, edges)
+    elif not layout.group:
+        _parameters_beside_their_ops(walk, layout, target)
     # Innermost boxes first: a subgraph is copied into its parent when attached.
     for path in sorted(clusters, key=lambda p: -p.count("/")):
         parent = _parent_path(path)
         (clusters[parent] if parent is not None else dot).subgraph(clusters[path])
-    edge_count = _draw_edges(dot, walk, layout)
-    style.add_legend(dot, kinds_drawn, show_grads)
+    for source, destination, attributes in edges:
+        dot.edge(source, destination, **attributes)
     if walk.freed:
-        dot.attr(label="Dashed ops were freed by backward(); call backward(retain_graph=True) "
-                       "before drawing to see the whole graph.", labelloc="b")
-    drawn = len(layout.node_id) - len(layout.group) + len(layout.group_id)
-    if drawn > LARGE_GRAPH:
+        notes.append("Dashed ops were freed by backward();")
+        notes.append("call backward(retain_graph=True) before drawing")
+    label = style.legend_label(kinds_drawn if legend else (), scale if legend else None, notes)
+    if label:
+        dot.attr(label=label, labelloc="b", labeljust="l")
+    if len(drawn) > LARGE_GRAPH:
         warnings.warn(
-            f"draw_graph: {drawn} nodes and {edge_count} edges; Graphviz may take minutes to "
-            "lay this out. Pass collapse_modules=True to draw one node per module.",
+            f"draw_graph: {len(drawn)} nodes and {len(edges)} edges; Graphviz may take minutes "
+            "to lay this out. Pass collapse_modules=True to draw one node per module.",
             stacklevel=2,
         )
     # Which drawn node shows each tensor and op (its own, or its collapsed module's), by the
@@ -304,8 +359,44 @@ def draw_graph(tensor_or_tensors, show_values=True, show_grads=True, group_by_mo
     return dot
 
 
-def _draw_modules(walk: GraphWalk, layout: _Layout, target, show_grads: bool) -> None:
-    """One node per collapsed module: op count, in/out shapes, parameters, gradient colour."""
+def _wrap_into_rows(dot, rank: dict, edges: list) -> None:
+    """Rows of consecutive ranks, one under the other, each read left to right: an edge from
+    one row to the next does not pull the rows into a staircase (``constraint=false``); an
+    invisible edge between the rows' first nodes keeps them stacked and left-aligned."""
+    columns = graph_layout.wrap_columns(max(rank.values()) + 1)
+    rows = graph_layout.rows(rank, columns)
+    row_of = {node: index for index, row in enumerate(rows) for node in row}
+    for index, row in enumerate(rows):
+        with dot.subgraph(name=f"rank_row_{index}") as same:
+            same.attr(rank="same")
+            for node_id in sorted(row, key=rank.get):
+                same.node(node_id)
+    for source, destination, attributes in edges:
+        if row_of[source] != row_of[destination]:
+            attributes["constraint"] = "false"
+    firsts = [min(row, key=rank.get) for row in rows]
+    for upper, lower in zip(firsts, firsts[1:]):
+        dot.edge(upper, lower, style="invis", weight="10")
+
+
+def _parameters_beside_their_ops(walk: GraphWalk, layout: _Layout, target) -> None:
+    """Put each weight on the rank of the one op that uses it: the main path stays straight
+    and every layer takes two ranks fewer."""
+    for key, tensor in walk.tensors.items():
+        consumers = walk.consumers.get(key, [])
+        if layout.kind[key] != "parameter" or len(consumers) != 1:
+            continue
+        op_key = id(consumers[0])
+        if layout.cluster(op_key) != layout.cluster(key):
+            continue
+        with target(layout.cluster(key)).subgraph(name=f"rank_{layout.node_id[key]}") as same:
+            same.attr(rank="same")
+            same.node(layout.node_id[key])
+            same.node(layout.node_id[op_key])
+
+
+def _module_members(walk: GraphWalk, layout: _Layout) -> dict:
+    """Per collapsed module: op count, in/out shapes and parameters."""
     members = {group: {"ops": 0, "in": [], "out": [], "params": []} for group in layout.group_id}
     for key in walk.ops:
         group = layout.group.get(key)
@@ -329,15 +420,22 @@ def _draw_modules(walk: GraphWalk, layout: _Layout, target, show_grads: bool) ->
         outside = any(layout.group.get(id(op)) != group for op in walk.consumers.get(key, []))
         if outside and tensor.shape not in members[group]["out"]:
             members[group]["out"].append(tensor.shape)
+    return members
+
+
+def _draw_modules(members, layout: _Layout, target, magnitudes, scale, show_grads) -> None:
+    """One node per collapsed module: op count, in/out shapes, parameters, gradient colour."""
+    short = [group.rsplit("/", 1)[-1] for group in members]
+    unique = len(set(short)) == len(short)  # else the full paths tell the modules apart
     for group, info in members.items():
-        magnitude = _parameter_magnitude(info["params"]) if show_grads else None
-        title = group.rsplit("/", 1)[-1] if layout.clustered else group
+        magnitude = magnitudes[group]
+        title = group.rsplit("/", 1)[-1] if layout.clustered or unique else group
         label = style.module_label(title, info["ops"], info["in"], info["out"], info["params"],
                                    magnitude, show_grads)
-        fill = style.gradient_colour(magnitude)
+        fill = scale.colour(magnitude) if scale else style.NO_GRAD_COLOUR
         box = _parent_path(group) if layout.clustered else None
         target(box).node(layout.group_id[group], label=label, tooltip=group,
-                                         **style.node_attributes("module", fill))
+                         **style.node_attributes("module", fill))
 
 
 def _parameter_magnitude(parameters):
@@ -352,12 +450,13 @@ def _parameter_magnitude(parameters):
     return total / count if count else None
 
 
-def _draw_edges(dot, walk: GraphWalk, layout: _Layout) -> int:
-    """tensor -> op for each input, op -> tensor for each output (deduplicated when collapsed)."""
+def _edges(walk: GraphWalk, layout: _Layout) -> list:
+    """``(source, destination, attributes)``: tensor -> op for each input, op -> tensor for
+    each output (deduplicated when collapsed)."""
     seen = set()
     collapsed = bool(layout.group)
     module_nodes = set(layout.group_id.values())
-    count = 0
+    edges = []
     for key in walk.ops:
         op_node = layout.display(key)
         output = walk.op_output[key]
@@ -373,6 +472,5 @@ def _draw_edges(dot, walk: GraphWalk, layout: _Layout) -> int:
             attributes = {}
             if source in module_nodes:  # out of a collapsed module: the tensor is hidden
                 attributes["label"] = style.shape_text(tensor.shape)
-            dot.edge(source, destination, **attributes)
-            count += 1
-    return count
+            edges.append((source, destination, attributes))
+    return edges

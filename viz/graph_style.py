@@ -4,7 +4,9 @@ Colour encodes the *mean absolute gradient* ``mean(|g|)`` of a tensor on a log s
 colour per decade from below 1e-7 to above 1 (the viridis colour map: dark purple is tiny,
 yellow is large). A layer whose gradients have vanished is dark next to bright neighbours;
 exactly zero gradients (dead ReLUs) are black and NaN/inf are magenta. Tensors without a
-gradient stay white.
+gradient stay white. When all gradients of a drawing fall in one decade, the colours span the
+drawing's own range instead (:class:`ColourScale`). The legend is the graph's label: the
+colours used, the kinds of node drawn.
 
 Kinds of node, told apart by shape and border (colour is reserved for gradients):
 
@@ -166,31 +168,89 @@ def node_attributes(kind: str, fill: str = NO_GRAD_COLOUR) -> dict:
     return attributes
 
 
-def add_legend(graph, kinds, show_grads: bool) -> None:
-    """A legend cluster: the gradient colour table and a sample node of each kind drawn."""
-    with graph.subgraph(name="cluster_legend") as legend:
-        legend.attr(label="legend", style="dashed", color="#999999", fontsize="10")
-        if show_grads:
-            rows = ['<TR><TD COLSPAN="2"><B>gradient colour: mean |grad|</B></TD></TR>']
-            edges = [f"1e{d}" for d in DECADES]
-            ranges = [f"&lt; {edges[0]}"]
-            ranges += [f"{low} ... {high}" for low, high in zip(edges, edges[1:])]
-            ranges.append(f"&#8805; {edges[-1]}")  # >= 1e0
-            entries = list(zip(GRADIENT_COLOURS, ranges))
-            entries += [(ZERO_COLOUR, "exactly 0"), (NONFINITE_COLOUR, "NaN or inf"),
-                        (NO_GRAD_COLOUR, "no gradient")]
-            for colour, text in entries:
-                rows.append(f'<TR><TD BGCOLOR="{colour}" WIDTH="24"> </TD>'
-                            f'<TD ALIGN="LEFT">{text}</TD></TR>')
-            table = ('<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3">'
-                     + "".join(rows) + "</TABLE>>")
-            legend.node("legend_colours", label=table, shape="plaintext")
-        with legend.subgraph(name="legend_kinds") as samples:
-            samples.attr(rank="same")  # one column (LR) or row (TB) of sample nodes
-            for kind in KIND_STYLES:
-                if kind in kinds:
-                    samples.node(f"legend_{kind}", label="loss (scalar output)" if kind == "loss"
-                                 else kind, **node_attributes(kind))
-        first = next((kind for kind in KIND_STYLES if kind in kinds), None)
-        if show_grads and first is not None:
-            legend.edge("legend_colours", f"legend_{first}", style="invis")
+def _bin(magnitude: float) -> int:
+    return sum(1 for edge in DECADES if math.log10(magnitude) >= edge)
+
+
+class ColourScale:
+    """The colours of one drawing: by decade (the default), or over the actual range.
+
+    When every gradient of the drawing falls in the same decade bin (a scalar graph whose
+    gradients are all between 1 and 1,000, say) the decade scale would paint them all one
+    colour; the scale then spans the drawing's own smallest to largest mean |g| on a log
+    scale, and the legend says so with the actual numbers.
+
+    >>> ColourScale([2.0, 650.0]).relative, ColourScale([0.02, 0.05]).relative
+    (True, False)
+    """
+
+    def __init__(self, magnitudes):
+        present = [m for m in magnitudes if m is not None]
+        self.specials = [colour for colour, test in (
+            (ZERO_COLOUR, lambda m: m == 0.0),
+            (NONFINITE_COLOUR, lambda m: not math.isfinite(m))) if any(map(test, present))]
+        if len(present) < len(list(magnitudes)):
+            self.specials.append(NO_GRAD_COLOUR)
+        finite = [m for m in present if math.isfinite(m) and m > 0]
+        self.low, self.high = (min(finite), max(finite)) if finite else (None, None)
+        self.bins = sorted({_bin(m) for m in finite})
+        # only the open-ended bins (>= 1, < 1e-7) can hold values a decade or more apart
+        self.relative = len(self.bins) == 1 and self.high >= 10 * self.low
+
+    def colour(self, magnitude: float | None) -> str:
+        if not self.relative or magnitude is None or not math.isfinite(magnitude) \
+                or magnitude <= 0:
+            return gradient_colour(magnitude)
+        position = math.log(magnitude / self.low) / math.log(self.high / self.low)
+        return GRADIENT_COLOURS[round(min(max(position, 0.0), 1.0) * 8)]
+
+    def cells(self) -> list[tuple[str, str]]:
+        """(colour, text) swatches for the legend: only the range this drawing uses. A decade
+        swatch is named by its lower edge (``1e-3``: from 1e-3 to 1e-2)."""
+        cells = []
+        if self.relative:
+            for index in (0, 2, 4, 6, 8):
+                value = self.low * (self.high / self.low) ** (index / 8)
+                cells.append((GRADIENT_COLOURS[index], number(value)))
+        elif self.bins:
+            for index in range(self.bins[0], self.bins[-1] + 1):
+                text = f"&lt;1e{DECADES[0]}" if index == 0 else f"1e{DECADES[index - 1]}"
+                cells.append((GRADIENT_COLOURS[index], text))
+        names = {ZERO_COLOUR: "0", NONFINITE_COLOUR: "NaN", NO_GRAD_COLOUR: "none"}
+        return cells + [(colour, names[colour]) for colour in self.specials]
+
+
+KIND_WORDS = {"op": "ellipse: op", "leaf": "rounded: leaf", "parameter": "double: parameter",
+              "constant": "dashed: constant", "intermediate": "box: tensor",
+              "output": "thick: output", "loss": "octagon: loss", "module": "3-D box: module"}
+
+
+def legend_label(kinds, scale: ColourScale | None, notes=()) -> str:
+    """The legend, as the graph's own label under the picture (an HTML-like table): the
+    colours this drawing uses, the kinds of node it has, and notes (collapsing, freed ops).
+
+    Being a label it takes no place in the layout; it is kept narrow (short swatch names,
+    two kinds of node per line) so that it is never wider than the drawing above it."""
+    rows = []
+    cells = scale.cells() if scale is not None else []
+    if all(colour == NO_GRAD_COLOUR for colour, _ in cells):
+        cells = []  # nothing has a gradient: no colour to explain
+    span = max(len(cells), 2)
+    if cells:
+        title = ("mean |grad|, log scale over this graph" if scale.relative
+                 else "mean |grad| by decade")
+        rows.append(f'<TR><TD ALIGN="LEFT" COLSPAN="{span}"><B>colour</B>: {title}</TD></TR>')
+        rows.append("<TR>" + "".join(
+            f'<TD BGCOLOR="{colour}"><FONT COLOR="{text_colour(colour)}" POINT-SIZE="9">'
+            f"{text}</FONT></TD>" for colour, text in cells) + "</TR>")
+    words = [KIND_WORDS[kind] for kind in KIND_STYLES if kind in kinds]
+    for index in range(0, len(words), 2):
+        rows.append(f'<TR><TD ALIGN="LEFT" COLSPAN="{span}"><FONT POINT-SIZE="9">'
+                    f'{" &#183; ".join(words[index:index + 2])}</FONT></TD></TR>')
+    for note in notes:
+        rows.append(f'<TR><TD ALIGN="LEFT" COLSPAN="{span}"><FONT POINT-SIZE="9"><I>'
+                    f"{html.escape(note)}</I></FONT></TD></TR>")
+    if not rows:
+        return ""
+    return ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="1" CELLPADDING="1">'
+            + "".join(rows) + "</TABLE>>")
