@@ -19,7 +19,7 @@ from test_viz_graph_size import LIMITS, measure  # noqa: E402
 def main() -> None:
     print("| nodes | layers | drawn as | render time | picture (pt) | limits |")
     print("| ---: | ---: | --- | ---: | --- | --- |")
-    for nodes, (layers, seconds_limit, side_limit) in sorted(LIMITS.items()):
+    for _, (layers, seconds_limit, side_limit) in sorted(LIMITS.items()):
         count, seconds, (width, height), dot = measure(layers)
         drawn = ("one box per module, wrapped" if "rank_row_1" in dot.source else
                  "one box per module" if "one box per module" in dot.source else "every op")

@@ -90,8 +90,9 @@ def scalar_neuron():
 
 def apples():
     names = ("apple", "apple_num", "orange", "orange_num", "tax")
+    values = (100.0, 2.0, 150.0, 3.0, 1.1)
     apple, count, orange, orange_count, tax = (
-        tg.Tensor(v, requires_grad=True, name=n) for v, n in zip((100.0, 2.0, 150.0, 3.0, 1.1), names))
+        tg.Tensor(v, requires_grad=True, name=n) for v, n in zip(values, names))
     total = (apple * count + orange * orange_count) * tax
     total.backward(retain_graph=True)
     return total, (apple, count, orange, orange_count, tax)

@@ -382,7 +382,7 @@ def _wrap_into_rows(dot, rank: dict, edges: list) -> None:
 def _parameters_beside_their_ops(walk: GraphWalk, layout: _Layout, target) -> None:
     """Put each weight on the rank of the one op that uses it: the main path stays straight
     and every layer takes two ranks fewer."""
-    for key, tensor in walk.tensors.items():
+    for key in walk.tensors:
         consumers = walk.consumers.get(key, [])
         if layout.kind[key] != "parameter" or len(consumers) != 1:
             continue
