@@ -180,12 +180,16 @@ def test_activation_histograms_from_arrays():
     rng = np.random.default_rng(0)
     layers = [rng.random((50, 10)), rng.random((50, 10)) * 0.1 + 0.45]
     axes = assert_drawn(plot_activation_histograms(layers, bins=20, title="std 0.01"), 2)
-    assert [ax.get_title() for ax in axes] == ["layer 1", "layer 2"]
+    assert [ax.get_title().splitlines()[0] for ax in axes] == ["layer 1", "layer 2"]
+    first, second = (layer.ravel() for layer in layers)
+    assert axes[0].get_title().splitlines()[1] == f"mean {first.mean():.2g}, std {first.std():.2g}"
+    assert not axes[0].texts  # the numbers are above the panel, not over the bars
     assert axes[0].get_xlabel() == "activation" and axes[0].get_ylabel() == "count"
     assert sum(bar.get_height() for bar in axes[0].patches) == 500
     assert axes[0].get_xlim()[0] <= layers[0].min() and axes[1].get_xlim()[1] >= layers[0].max()
     axes = plot_activation_histograms({"a": layers[0], "b": tg.Tensor(layers[1])}).axes
-    assert [ax.get_title() for ax in axes] == ["a", "b"]
+    assert [ax.get_title().splitlines()[0] for ax in axes] == ["a", "b"]
+    assert second.std() < 0.1
     with pytest.raises(TypeError, match="expected a model"):
         plot_activation_histograms(np.ones(3))
 
@@ -201,13 +205,13 @@ def test_activation_histograms_from_a_model_with_hooks():
         hidden = layer(hidden)
         expected.append(hidden.numpy().copy())
     axes = assert_drawn(plot_activation_histograms(model, x, bins=10, value_range=(0, 1)), 3)
-    assert [ax.get_title() for ax in axes] == ["dense", "dense_1", "dense_2"]
+    assert [ax.get_title().splitlines()[0] for ax in axes] == ["dense", "dense_1", "dense_2"]
     for ax, values in zip(axes, expected):
         counts, _ = np.histogram(values, bins=10, range=(0, 1))
         np.testing.assert_array_equal([bar.get_height() for bar in ax.patches], counts)
     assert all(not layer._forward_hooks for layer in model.layers)  # hooks removed again
     (ax,) = plot_activation_histograms(model, x, layers=["dense_1"]).axes
-    assert ax.get_title() == "dense_1"
+    assert ax.get_title().splitlines()[0] == "dense_1"
     with pytest.raises(ValueError, match="pass the input batch x"):
         plot_activation_histograms(model)
     with pytest.raises(ValueError, match="no layer named 'dense_9'"):
@@ -305,3 +309,23 @@ def test_library_code_leaves_pyplot_alone():
     plot_history(HISTORY)
     plot_activation_functions(["relu"])
     assert plt.get_fignums() == before
+
+
+def test_many_runs_get_their_own_panels_or_a_legend_beside_the_curves():
+    runs = {f"remedy {k}": {"accuracy": [0.1 * k, 0.2 * k], "val_accuracy": [0.1, 0.15 * k]}
+            for k in range(1, 6)}
+    crowded = plot_history(runs, metrics=["accuracy"])
+    (ax,) = crowded.axes
+    assert ax.get_legend() is None and len(crowded.legends) == 1  # outside the axes
+    assert len(crowded.legends[0].get_texts()) == 10
+    panels = plot_history(runs, metrics=["accuracy"], separate=True).axes
+    assert [ax.get_title() for ax in panels] == list(runs)
+    assert all(len(ax.lines) == 2 for ax in panels)  # one run's training and validation
+    assert panels[0].get_shared_y_axes().joined(panels[0], panels[4])
+
+
+def test_softmax_bars_have_a_key():
+    figure = plot_softmax(np.array([[0.7, 0.2, 0.1], [0.5, 0.3, 0.2]]), true_labels=[0, 2])
+    (key,) = figure.legends
+    assert [t.get_text() for t in key.get_texts()] == [
+        "predicted class, when wrong", "true class", "other classes"]

@@ -151,8 +151,8 @@ def plot_activation_histograms(model_or_activations, x=None, layers=None, bins=3
         title: a title over the whole figure (e.g. ``"sigmoid, std 0.01"``).
 
     Returns:
-        The Figure: one panel per layer, titled with its name, x label "activation",
-        with the mean and standard deviation written in the panel.
+        The Figure: one panel per layer, titled with its name and, on a second line, the
+        mean and standard deviation (above the panel, never over the bars).
     """
     activations = _activations(model_or_activations, x, layers)
     if not activations:
@@ -168,13 +168,11 @@ def plot_activation_histograms(model_or_activations, x=None, layers=None, bins=3
         flat = values.ravel()
         flat = flat[np.isfinite(flat)]
         ax.hist(flat, bins=bins, range=value_range, color="C0")
-        ax.set_title(name)
+        stats = f"\nmean {flat.mean():.2g}, std {flat.std():.2g}" if flat.size else ""
+        ax.set_title(name + stats, fontsize="medium")
         ax.set_xlabel("activation")
         if index % columns == 0:
             ax.set_ylabel("count")
-        if flat.size:
-            ax.text(0.97, 0.95, f"mean {flat.mean():.2g}\nstd {flat.std():.2g}",
-                    transform=ax.transAxes, ha="right", va="top", fontsize="x-small")
     if title:
         figure.suptitle(title)
     return figure

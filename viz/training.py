@@ -9,6 +9,7 @@ import difflib
 from collections.abc import Mapping
 
 import numpy as np
+from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from .figures import as_array, new_figure
@@ -55,11 +56,13 @@ def _runs(history_or_list, labels) -> list:
     return [(name, _curves(run)) for name, run in zip(names, runs)]
 
 
-def plot_history(history_or_list, metrics=None, labels=None, logy=False, title=None):
+def plot_history(history_or_list, metrics=None, labels=None, logy=False, title=None,
+                 separate=False):
     """Training and validation curves per epoch, one panel per metric, several runs overlaid.
 
     Each run keeps one colour; training is a solid line with dots, validation (the
-    ``val_<metric>`` entry, when present) a dashed line.
+    ``val_<metric>`` entry, when present) a dashed line. With more than four lines in a
+    panel the legend goes to the right of the panels, never over the curves.
 
     Args:
         history_or_list: a ``History`` (anything with a ``.history`` dict, e.g. what
@@ -70,9 +73,12 @@ def plot_history(history_or_list, metrics=None, labels=None, logy=False, title=N
         labels: one legend label per run (default: the dict keys, or "run 1", "run 2"...).
         logy: logarithmic y axis (useful for losses spanning decades).
         title: a title over the whole figure.
+        separate: one panel per run and metric (small multiples on a shared y axis), for
+            runs too many to overlay: each panel shows one run's training and validation.
 
     Returns:
-        The Figure: panel titles and y labels are the metric names, the x label is "epoch".
+        The Figure: panel titles and y labels are the metric names (with the run's name when
+        ``separate``), the x label is "epoch".
 
     >>> fig = plot_history({"loss": [1.0, 0.5, 0.3], "val_loss": [1.1, 0.7, 0.6]})
     >>> [ax.get_title() for ax in fig.axes]
@@ -90,25 +96,39 @@ def plot_history(history_or_list, metrics=None, labels=None, logy=False, title=N
                 hint = f" Did you mean {close[0]!r}?" if close else ""
                 raise ValueError(f"plot_history: no metric {metric!r} in the history.{hint} "
                                  f"Available: {', '.join(available)}")
-    figure, axes = new_figure(len(metrics), columns=min(len(metrics), 3), panel_size=(4.5, 3.2))
-    for ax, metric in zip(axes, metrics):
-        for index, (name, curves) in enumerate(runs):
+    coloured = list(enumerate(runs))
+    panels = [(metric, [item]) for item in coloured for metric in metrics] if separate else [
+        (metric, coloured) for metric in metrics]
+    figure, axes = new_figure(len(panels), columns=min(len(panels), 3 if not separate else 5),
+                              panel_size=(4.5, 3.2) if not separate else (3.0, 2.6),
+                              sharey=separate)
+    crowded = False
+    for ax, (metric, members) in zip(axes, panels):
+        lines = 0
+        for index, (name, curves) in members:
             colour = f"C{index % 10}"
             for key, kind, line in ((metric, "train", "-"), ("val_" + metric, "validation", "--")):
                 if key not in curves:
                     continue
                 values = curves[key]
-                label = kind if name is None else f"{name} ({kind})"
+                label = kind if name is None or separate else f"{name} ({kind})"
                 ax.plot(np.arange(1, values.size + 1), values, line, color=colour,
                         marker="o" if kind == "train" else None, markersize=3, label=label)
-        ax.set_title(metric)
+                lines += 1
+        run_name = members[0][1][0] if separate else None
+        ax.set_title(metric if run_name is None else f"{run_name}", fontsize="medium")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("epoch")
         ax.set_ylabel(metric)
         if logy:
             ax.set_yscale("log")
         ax.grid(True, alpha=0.3)
-        ax.legend(fontsize="small")
+        crowded = crowded or lines > 4
+        if lines <= 4 and (not separate or ax is axes[0]):
+            ax.legend(fontsize="small")
+    if crowded:  # one legend for all panels, beside them
+        handles, names = axes[0].get_legend_handles_labels()
+        figure.legend(handles, names, loc="outside right center", fontsize="small")
     if title:
         figure.suptitle(title)
     return figure
@@ -204,7 +224,8 @@ def plot_softmax(probs, class_names=None, true_labels=None, columns=4, max_sampl
     """Bar charts of predicted class probabilities, one panel per sample.
 
     The predicted class (the tallest bar) is orange; when ``true_labels`` are given, the
-    true class is green (so a wrong prediction shows an orange and a green bar).
+    true class is green (so a wrong prediction shows an orange and a green bar, a right one
+    a green bar alone). A key under the panels says so.
 
     Args:
         probs: probabilities of shape (classes,) for one sample or (n, classes); each row
@@ -255,4 +276,10 @@ def plot_softmax(probs, class_names=None, true_labels=None, columns=4, max_sampl
         ax.set_title(title, fontsize="medium")
         if index % columns == 0:
             ax.set_ylabel("probability")
+    key = [Patch(color="#ff7f0e", label="predicted class" if truth is None
+                 else "predicted class, when wrong")]
+    if truth is not None:
+        key.append(Patch(color="#2ca02c", label="true class"))
+    key.append(Patch(color="#9e9e9e", label="other classes"))
+    figure.legend(handles=key, loc="outside lower center", ncols=len(key), fontsize="small")
     return figure

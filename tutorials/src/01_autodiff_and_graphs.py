@@ -20,8 +20,7 @@ import os
 import numpy as np
 
 import tinygrad_edu as tg
-import viz
-from tinygrad_edu import nn
+from tinygrad_edu import nn, viz
 from tinygrad_edu.autograd import Function
 
 QUICK = os.environ.get("TINYGRAD_EDU_QUICK", "") not in ("", "0")  # tiny sizes for tests
@@ -197,7 +196,7 @@ x = tg.Tensor([1.0, 2.0, 3.0], requires_grad=True, name="x")
 y = (x ** 3).sum()
 y.name = "y"
 (first,) = tg.grad(y, x, create_graph=True)  # named "dy/dx" after y and x
-(second,) = tg.grad(first.sum(), x, retain_graph=True)  # keep dy/dx's graph: explored below
+(second,) = tg.grad(first, x, grad_outputs=tg.ones(3), create_graph=True)  # "d2y/dx2"
 print("f'(x) =", first.numpy(), " f''(x) =", second.numpy())
 
 # %% [markdown]
@@ -207,6 +206,14 @@ print("f'(x) =", first.numpy(), " f''(x) =", second.numpy())
 # %%
 gradient_page = viz.explore(first)
 gradient_page
+
+# %% [markdown]
+# Both derivatives are tensors made by ops (the backward rules), so they can be drawn like
+# any result. `grad` names them after `y` and `x`, and the picture titles its roots with
+# those names (`dy/dx`, `d2y/dx2`); a dict `{title: tensor}` would choose other titles.
+
+# %%
+viz.draw_graph([first, second])
 
 # %% [markdown]
 # ## Checks

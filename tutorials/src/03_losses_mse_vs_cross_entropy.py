@@ -16,15 +16,13 @@
 # * logits of +-1000: why losses take `from_logits=True`.
 
 # %%
-# %matplotlib inline
 import os
 
 import numpy as np
 from matplotlib.figure import Figure
 
 import tinygrad_edu as tg
-import viz
-from tinygrad_edu import losses, nn, optim
+from tinygrad_edu import losses, nn, optim, viz
 from tinygrad_edu.datasets import load_fashion_mnist, to_categorical
 
 QUICK = os.environ.get("TINYGRAD_EDU_QUICK", "") not in ("", "0")  # tiny sizes for tests

@@ -17,14 +17,13 @@
 # * the same network trained with each activation.
 
 # %%
-# %matplotlib inline
 import os
 
 import numpy as np
+from matplotlib.figure import Figure
 
 import tinygrad_edu as tg
-import viz
-from tinygrad_edu import nn, optim
+from tinygrad_edu import nn, optim, viz
 from tinygrad_edu.datasets import FASHION_MNIST_CLASS_NAMES, load_fashion_mnist
 from tinygrad_edu.functional import get_activation, softmax
 
@@ -148,7 +147,30 @@ for activation in NAMES[:-1]:
           f"test accuracy {test_accuracy[activation]:.4f}")
 
 # %%
-viz.plot_history(curves, metrics=["loss"], title="training loss per epoch")
+figure = Figure(figsize=(10, 3.6), layout="constrained")
+loss_ax, accuracy_ax = figure.subplots(1, 2, width_ratios=[3, 2])
+others = iter(["C0", "C1", "C2", "C4", "C5", "C6", "C9"])  # C3 (red) is the sigmoid's
+for activation, run in curves.items():
+    slow = activation == "sigmoid"
+    loss_ax.plot(range(1, epochs + 1), run["loss"], marker="o", markersize=3,
+                 color="C3" if slow else next(others), linewidth=2.5 if slow else 1.2,
+                 label=activation)
+loss_ax.set_xlabel("epoch")
+loss_ax.set_ylabel("training loss")
+loss_ax.set_title("training loss per epoch")
+loss_ax.legend(fontsize="small", ncols=2)
+ranked = sorted(test_accuracy, key=test_accuracy.get)
+accuracy_ax.barh(ranked, [test_accuracy[name] for name in ranked],
+                 color=["C3" if name == "sigmoid" else "#7f7f7f" for name in ranked])
+for row, name in enumerate(ranked):
+    inside = test_accuracy[name] > 0.2  # else the number goes right of its short bar
+    accuracy_ax.text(test_accuracy[name] + (-0.01 if inside else 0.01), row,
+                     f"{test_accuracy[name]:.3f}", ha="right" if inside else "left",
+                     va="center", color="white" if inside else "black", fontsize="small")
+accuracy_ax.set_xlim(0, 1)
+accuracy_ax.set_xlabel("test accuracy")
+accuracy_ax.set_title("after training, best at the bottom")
+figure
 
 # %% [markdown]
 # The sigmoid network starts slowest and stays far behind (its slope of at most 0.25 shrinks

@@ -21,15 +21,13 @@
 # deviation printed in each panel; the flat loss curve of std 0.01.
 
 # %%
-# %matplotlib inline
 import os
 
 import numpy as np
 from matplotlib.figure import Figure
 
 import tinygrad_edu as tg
-import viz
-from tinygrad_edu import nn, optim
+from tinygrad_edu import nn, optim, viz
 from tinygrad_edu.datasets import load_fashion_mnist
 from tinygrad_edu.init import RandomNormal
 

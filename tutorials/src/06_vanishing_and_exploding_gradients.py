@@ -17,14 +17,12 @@
 # with and without clipping.
 
 # %%
-# %matplotlib inline
 import os
 
 import numpy as np
 
 import tinygrad_edu as tg
-import viz
-from tinygrad_edu import nn, optim
+from tinygrad_edu import nn, optim, viz
 from tinygrad_edu.datasets import make_spiral
 from tinygrad_edu.init import RandomNormal
 from tinygrad_edu.trace import GradientTracer

@@ -16,7 +16,6 @@
 # training a real network, where the adaptive ones are fast without tuning.
 
 # %%
-# %matplotlib inline
 import inspect
 import os
 
@@ -24,8 +23,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 import tinygrad_edu as tg
-import viz
-from tinygrad_edu import nn, optim
+from tinygrad_edu import nn, optim, viz
 from tinygrad_edu.datasets import load_fashion_mnist
 
 QUICK = os.environ.get("TINYGRAD_EDU_QUICK", "") not in ("", "0")  # tiny sizes for tests

@@ -22,15 +22,13 @@
 # weights zero.
 
 # %%
-# %matplotlib inline
 import os
 
 import numpy as np
 from matplotlib.figure import Figure
 
 import tinygrad_edu as tg
-import viz
-from tinygrad_edu import nn, optim, regularizers
+from tinygrad_edu import nn, optim, regularizers, viz
 from tinygrad_edu.datasets import load_fashion_mnist
 
 QUICK = os.environ.get("TINYGRAD_EDU_QUICK", "") not in ("", "0")  # tiny sizes for tests
@@ -153,7 +151,7 @@ for label, (model_options, optimizer_options) in VARIANTS.items():
           f"gap {train_accuracy - test_accuracy:.3f}")
 
 # %%
-viz.plot_history(histories, metrics=["accuracy"])
+viz.plot_history(histories, metrics=["accuracy"], separate=True)
 
 # %% [markdown]
 # Solid lines: training accuracy (measured during the epoch, so with dropout active);

@@ -21,7 +21,6 @@
 # (shirts, T-shirts, pullovers and coats).
 
 # %%
-# %matplotlib inline
 import os
 from pathlib import Path
 
@@ -29,11 +28,10 @@ import numpy as np
 from matplotlib.figure import Figure
 
 import tinygrad_edu as tg
-import viz
-from tinygrad_edu import nn
+from tinygrad_edu import nn, viz
 from tinygrad_edu.callbacks import EarlyStopping, ModelCheckpoint
 from tinygrad_edu.datasets import FASHION_MNIST_CLASS_NAMES, load_fashion_mnist, to_categorical
-from viz.training import confusion_matrix
+from tinygrad_edu.viz.training import confusion_matrix
 
 QUICK = os.environ.get("TINYGRAD_EDU_QUICK", "") not in ("", "0")  # tiny sizes for tests
 tg.manual_seed(42)

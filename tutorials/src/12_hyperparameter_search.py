@@ -120,7 +120,10 @@ figure = Figure(figsize=(5.5, 4), layout="constrained")
 ax = figure.subplots()
 image = ax.imshow(np.log10(losses_grid), cmap="viridis_r")
 for (i, j), value in np.ndenumerate(losses_grid):
-    ax.text(j, i, f"{value:.3f}", ha="center", va="center", color="white", fontsize="small")
+    red, green, blue, _ = image.cmap(image.norm(np.log10(value)))
+    light = 0.299 * red + 0.587 * green + 0.114 * blue > 0.5  # dark text on light cells
+    ax.text(j, i, f"{value:.3f}", ha="center", va="center", fontsize="small",
+            color="black" if light else "white")
 ax.set_xticks(range(len(GRID_UNITS)), GRID_UNITS)
 ax.set_yticks(range(len(GRID_RATES)), [f"{rate:g}" for rate in GRID_RATES])
 ax.set_xlabel("units")
