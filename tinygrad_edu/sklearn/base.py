@@ -146,7 +146,8 @@ class ModelWrapper(BaseEstimator):
         check_is_fitted(self, "model_")
         X = self._validate(X, reset=False).astype(DEFAULT_FLOAT, copy=False)
         with one_blas_thread():
-            return self.model_.predict(X, batch_size=max(len(X), 1) if len(X) <= 4096 else 256)
+            return self.model_.predict(X, batch_size=max(len(X), 1) if len(X) <= 4096 else 256,
+                                       verbose=getattr(self, "verbose", 0))
 
     # pickling: the model as config + weights + optimizer state
     def __getstate__(self):
