@@ -26,3 +26,17 @@ def _seed_everything():
     except ImportError:  # the nn package is optional for the core tests
         return
     reset_names()
+
+
+REFERENCE_LIBRARIES = ("'torch'", "'keras'")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say how to include the reference tests that were skipped for want of PyTorch/Keras."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    reference = [report for report in skipped
+                 if any(name in str(report.longrepr) for name in REFERENCE_LIBRARIES)]
+    if reference:
+        terminalreporter.write_line(
+            f"{len(reference)} reference tests skipped: PyTorch/Keras are not installed; "
+            'include them with pip install -e ".[dev,reference]" and KERAS_BACKEND=torch')

@@ -1,6 +1,7 @@
 """The README's pictures: the small step graph and the command that writes both files."""
 
 import xml.etree.ElementTree as ElementTree
+from pathlib import Path
 
 import pytest
 
@@ -41,3 +42,23 @@ def test_explorer_picture_is_a_screenshot_of_the_page(tmp_path):
     png = readme.explorer_picture(tmp_path / "neuron.html", tmp_path / "explorer.png")
     pixels = matplotlib.image.imread(str(png))
     assert pixels.shape[:2] == (560, 1200) and pixels.std() > 0.05  # not blank
+
+
+def _texts(svg_path):
+    """The words of a picture, in drawing order (what changes when the content does)."""
+    root = ElementTree.parse(svg_path).getroot()
+    return [element.text for element in root.iter("{http://www.w3.org/2000/svg}text")]
+
+
+def test_the_committed_readme_images_are_up_to_date(tmp_path):
+    """Regenerate the pictures and compare: the SVGs' text, the PNG's pixels."""
+    matplotlib_image = pytest.importorskip("matplotlib.image")
+    readme.make_readme_images(tmp_path)
+    committed = Path(__file__).resolve().parents[1] / "docs" / "images"
+    stale = "out of date: run python -m viz.make_readme_images"
+    for name in ("neuron.svg", "computation_graph.svg"):
+        assert _texts(tmp_path / name) == _texts(committed / name), f"{name} is {stale}"
+    fresh = matplotlib_image.imread(tmp_path / "gradient_bars.png")
+    old = matplotlib_image.imread(committed / "gradient_bars.png")
+    assert fresh.shape == old.shape, f"gradient_bars.png is {stale}"
+    assert abs(fresh - old).mean() < 0.01, f"gradient_bars.png is {stale}"

@@ -115,6 +115,10 @@ RESULTS: dict[str, list[tuple[str, str, str]]] = {
          "f\"{best['hidden_layers']} layers\""),
         ("validation / test accuracy", "검증 / 테스트 정확도",
          "f\"{best['val_accuracy']:.3f} / {test_accuracy:.3f}\""),
+        ("RandomizedSearchCV best cross-validated accuracy",
+         "RandomizedSearchCV 최고 교차 검증 정확도", "f'{search.best_score_:.3f}'"),
+        ("book's search, best validation accuracy", "책의 탐색, 최고 검증 정확도",
+         "f\"{book['mean_test_score'].max():.3f}\""),
     ],
 }
 

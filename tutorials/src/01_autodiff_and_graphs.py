@@ -13,6 +13,24 @@
 # `backward()` exactly as computed by hand; the drawn graph shows every value and every
 # gradient; stepping through the graph shows each op's rule applied to the numbers; a layer's
 # ops are grouped under the layer's name.
+#
+# Terms in English and Korean: [glossary](../docs/glossary.md).
+
+# %% [markdown] lang=ko
+# # 01 - 계산 그래프와 오차역전파
+#
+# **강의 내용.** 계산은 그래프로 나타낼 수 있습니다. 각 노드는 작은 연산 하나를 맡고, 간선은 값을
+# 앞으로(순전파) 실어 나릅니다. 오차역전파는 같은 그래프를 거꾸로 거슬러 가면서 *국소적* 미분을
+# 차례로 곱합니다(연쇄 법칙). 다음 두 노드만 알면 거의 모든 것이 설명됩니다.
+#
+# * **곱셈** 노드 `z = x * y`는 `dL/dx = dL/dz * y`, `dL/dy = dL/dz * x`를 돌려보냅니다 (상류에서 온
+#   기울기에 *다른 쪽* 입력을 곱한 값);
+# * **덧셈** 노드 `z = x + y`는 `dL/dz`를 두 입력에 그대로 전달합니다.
+#
+# **살펴볼 점.** "사과와 소비세" 예제의 값이 손으로 계산한 것과 똑같이 `backward()`에서 나옵니다.
+# 그린 그래프에는 모든 값과 모든 기울기가 표시되고, 그래프를 한 단계씩 따라가면 각 연산의 규칙이
+# 실제 수치에 적용되는 모습이 보이며, 한 층의 연산들은 그 층의 이름 아래에 묶여 있습니다. 용어는
+# [용어집](../../docs/glossary.md)에 한국어와 영어로 정리되어 있습니다.
 
 # %%
 import os
@@ -31,6 +49,12 @@ tg.manual_seed(0)
 #
 # Two apples at 100 each, 10% tax: `price = (apple * apple_num) * tax = 220`.
 # First the course's way: each node is a small object with `forward` and `backward`.
+
+# %% [markdown] lang=ko
+# ## 1. 사과 쇼핑, 손으로 계산하기
+#
+# 개당 100원인 사과 2개, 소비세 10%: `price = (apple * apple_num) * tax = 220`. 먼저 강의의
+# 방식대로, 각 노드를 `forward`와 `backward`를 가진 작은 객체로 만듭니다.
 
 # %%
 class MulLayer:
@@ -62,6 +86,14 @@ print(f"d/d apple {d_apple_by_hand:.2f}, d/d apple_num {d_apple_num_by_hand:.1f}
 # `viz.retain_grads(price)` asks the intermediate tensors to keep their gradient too (by
 # default only leaves do), so the drawing can show all of them.
 
+# %% [markdown] lang=ko
+# ## 2. tinygrad_edu로 똑같이
+#
+# `requires_grad=True`로 만든 텐서는 기울기를 구하고 싶은 잎(leaf) 노드입니다. 이 텐서에 가하는 모든
+# 연산은 노드로 기록되고, `backward()`는 노드를 역순으로 방문합니다. `viz.retain_grads(price)`는
+# 중간 텐서들도 기울기를 간직하게 합니다(기본값으로는 잎 노드만 간직합니다). 그래야 그림에 모든
+# 기울기를 보여 줄 수 있습니다.
+
 # %%
 apple = tg.Tensor(100.0, requires_grad=True, name="apple")
 apple_num = tg.Tensor(2.0, requires_grad=True, name="apple_num")
@@ -81,6 +113,10 @@ print(f"d/d apple {apple.grad.item():.2f}, d/d apple_num {apple_num.grad.item():
 # Every box is a tensor (value and gradient), every ellipse an operation. The colour encodes
 # the size of the gradient (the legend gives the scale).
 
+# %% [markdown] lang=ko
+# 사각형은 텐서(값과 기울기), 타원은 연산입니다. 색은 기울기의 크기를 나타냅니다(눈금은 그림 아래의
+# 범례에 있습니다).
+
 # %%
 viz.draw_graph(price)
 
@@ -89,6 +125,12 @@ viz.draw_graph(price)
 #
 # Two apples at 100 and three oranges at 150, 10% tax. The add node copies the upstream
 # gradient to both branches; the tax receives the sum before tax (650).
+
+# %% [markdown] lang=ko
+# ## 3. 사과와 귤: 덧셈 노드
+#
+# 개당 100원인 사과 2개와 개당 150원인 귤 3개, 소비세 10%. 덧셈 노드는 상류의 기울기를 두 갈래에
+# 그대로 복사하고, 소비세는 세전 합계(650)를 기울기로 받습니다.
 
 # %%
 apple = tg.Tensor(100.0, requires_grad=True, name="apple")
@@ -117,6 +159,16 @@ viz.draw_graph(total)
 # and formula. `.save("step.html")` writes the page as one file that opens offline in any
 # browser.
 
+# %% [markdown] lang=ko
+# ## 한 단계씩 따라가기
+#
+# 그림은 계산이 끝난 뒤의 그래프를 보여 줍니다. `viz.explore`는 계산이 *일어나는* 모습을 보여
+# 줍니다. 오른쪽 화살표를 누르면(재생은 스페이스) 순전파가 연산이 만들어진 순서대로 값을 하나씩
+# 채우고, 이어서 역전파가 `backward()`가 실제로 쓰는 순서대로 기울기를 돌려보냅니다. 패널에는 각
+# 연산의 규칙이 수치와 함께 적힙니다. 예를 들어 소비세에서는 `Mul: dL/db = g * a = 1 * 650 =
+# 650`입니다. 아무 노드나 클릭하면 그 값, 기울기, 식이 나옵니다. `.save("step.html")`은 이 페이지를
+# 인터넷 연결 없이 어느 브라우저에서나 열리는 파일 하나로 저장합니다.
+
 # %%
 step_page = viz.explore(total)
 backward_ops = [step_page.data["ops"][step["op"]]["name"] for step in step_page.data["backward"]]
@@ -131,6 +183,14 @@ step_page
 # In tinygrad_edu an operation is a `Function` with a `forward` on numpy arrays and a
 # `backward` that receives the upstream gradient `g` and returns `g` times the local
 # derivative. Here is the sigmoid written that way, checked against the built-in one.
+
+# %% [markdown] lang=ko
+# ## 4. 직접 만드는 노드: 시그모이드
+#
+# 강의에서는 시그모이드의 역전파 규칙을 계산 그래프(`exp`, `+`, `1/x`)로 유도하고, 마지막에 간단한
+# 식 `dy/dx = y * (1 - y)`를 얻습니다. tinygrad_edu에서 연산은 `Function`입니다. numpy 배열을 받는
+# `forward`와, 상류의 기울기 `g`를 받아 `g`에 국소적 미분을 곱해 돌려주는 `backward`로 이루어집니다.
+# 아래는 그렇게 작성한 시그모이드이고, 내장 시그모이드와 비교해 확인합니다.
 
 # %%
 class MySigmoid(Function):
@@ -165,6 +225,13 @@ print("largest slope", mine.max(), "(at x = 0: 0.25, the most a sigmoid can pass
 # "prediction minus target". Below the graph is drawn with the ops grouped by layer
 # (`group_by_module=True` is the default).
 
+# %% [markdown] lang=ko
+# ## 5. 계층도 작은 그래프입니다: Affine + Softmax-with-Loss
+#
+# `Dense` 층은 `x @ kernel + bias`를 계산합니다. 그 위에 소프트맥스와 교차 엔트로피 오차를 얹으면
+# 로짓에 도착하는 기울기는 `(softmax(logits) - t) / batch`, 강의에서 강조하는 바로 그 "예측 빼기
+# 정답"입니다. 아래 그래프는 연산을 층별로 묶어 그립니다(`group_by_module=True`가 기본값입니다).
+
 # %%
 tg.manual_seed(0)
 model = nn.Sequential([nn.Dense(3, activation="relu", input_dim=4), nn.Dense(2)])
@@ -191,6 +258,13 @@ viz.draw_graph(loss, show_values=False)
 # backward pass is itself a graph and can be differentiated again: for `f(x) = x**3`,
 # `f'(x) = 3x**2` and `f''(x) = 6x`.
 
+# %% [markdown] lang=ko
+# ## 6. 기울기의 기울기
+#
+# 역전파 규칙 자체가 텐서 연산으로 작성되어 있으므로, `create_graph=True`를 주면 역전파 과정도
+# 하나의 그래프가 되어 다시 미분할 수 있습니다. `f(x) = x**3`이면 `f'(x) = 3x**2`, `f''(x) =
+# 6x`입니다.
+
 # %%
 x = tg.Tensor([1.0, 2.0, 3.0], requires_grad=True, name="x")
 y = (x ** 3).sum()
@@ -203,6 +277,10 @@ print("f'(x) =", first.numpy(), " f''(x) =", second.numpy())
 # Stepping through `dy/dx` shows what `create_graph=True` recorded: the ops of the backward
 # rule of `x ** 3` (`g * b * a**(b - 1)`), now a graph of their own.
 
+# %% [markdown] lang=ko
+# `dy/dx`를 한 단계씩 따라가 보면 `create_graph=True`가 기록한 것이 보입니다. `x ** 3`의 역전파
+# 규칙(`g * b * a**(b - 1)`)을 이루는 연산들이 이제 그 자체로 하나의 그래프가 되었습니다.
+
 # %%
 gradient_page = viz.explore(first)
 gradient_page
@@ -212,12 +290,22 @@ gradient_page
 # any result. `grad` names them after `y` and `x`, and the picture titles its roots with
 # those names (`dy/dx`, `d2y/dx2`); a dict `{title: tensor}` would choose other titles.
 
+# %% [markdown] lang=ko
+# 두 도함수 모두 연산(역전파 규칙)으로 만든 텐서이므로 다른 결과처럼 그릴 수 있습니다. `grad`는 이
+# 텐서들에 `y`와 `x`를 따서 이름을 붙이고(`dy/dx`, `d2y/dx2`), 그림은 그 이름을 결과 노드의 제목으로
+# 씁니다. 다른 제목을 붙이려면 딕셔너리 `{제목: 텐서}`를 넘기면 됩니다.
+
 # %%
 viz.draw_graph([first, second])
 
 # %% [markdown]
 # ## Checks
 # The numbers above, asserted (the test suite runs this notebook).
+
+# %% [markdown] lang=ko
+# ## 확인
+#
+# 위의 수치들을 assert로 확인합니다(테스트 스위트가 이 노트북을 실행합니다).
 
 # %%
 assert abs(price.item() - 220.0) < 1e-3 and abs(total.item() - 715.0) < 1e-3

@@ -13,6 +13,25 @@
 # * why checks run in float64: in float32 the same comparison is a million times coarser;
 # * a check of a whole network, first written out by hand, then with `tinygrad_edu.gradcheck`;
 # * a deliberately wrong backward rule, caught and reported.
+#
+# Terms in English and Korean: [glossary](../docs/glossary.md).
+
+# %% [markdown] lang=ko
+# # 02 - 기울기 확인: 오차역전파와 수치 미분의 비교
+#
+# **강의 내용.** 오차역전파는 빠르지만 구현을 틀리기 쉽고, 수치 미분은 느리지만 단순합니다. 그래서
+# 둘 다 계산해서 비교합니다(기울기 확인, gradient check). 중앙 차분 `(f(x + h) - f(x - h)) / 2h`는
+# 전방 차분 `(f(x + h) - f(x)) / h`보다 훨씬 정확하고, 구현이 올바르면 float64에서 두 기울기가 1e-10
+# 정도까지 일치합니다.
+#
+# **살펴볼 점.**
+# * `h`에 따른 유한 차분의 오차: 간격이 너무 크면 부정확하고(절단 오차), 너무 작으면 반올림 오차에
+#   묻힙니다(로그-로그 그래프에서 "V"자);
+# * 왜 확인을 float64로 하는가: float32에서는 같은 비교가 백만 배쯤 거칠어집니다;
+# * 신경망 전체의 확인, 먼저 손으로 작성하고 다음에 `tinygrad_edu.gradcheck`로;
+# * 일부러 틀리게 만든 역전파 규칙을 잡아내서 보고하는 모습.
+#
+# 용어는 [용어집](../../docs/glossary.md)을 참고하세요.
 
 # %%
 # %matplotlib inline
@@ -35,6 +54,12 @@ tg.manual_seed(0)
 #
 # The course's first example: `f(x) = 0.01 x**2 + 0.1 x`, whose exact derivative at
 # `x = 5` is `0.02 * 5 + 0.1 = 0.2`.
+
+# %% [markdown] lang=ko
+# ## 1. 수치 미분
+#
+# 강의의 첫 예제: `f(x) = 0.01 x**2 + 0.1 x`. `x = 5`에서의 정확한 미분값은 `0.02 * 5 + 0.1 =
+# 0.2`입니다.
 
 # %%
 def f(x):
@@ -65,6 +90,15 @@ print("backpropagation           :", x.grad.item())
 # The best `h` for a central difference is near `eps_machine ** (1/3)`: about 1e-5 in
 # float64 (error about 1e-13) but about 5e-3 in float32, where even the best error is
 # about 1e-6.
+
+# %% [markdown] lang=ko
+# ## 2. `h`는 얼마나 작아야 할까?
+#
+# `x = 1`에서의 `sin`(정확한 미분값 `cos 1`)에 대해, 열두 자릿수에 걸친 `h`마다 두 차분의 오차를
+# float64와 float32로 측정합니다. 절단 오차는 `h`(전방 차분) 또는 `h**2`(중앙 차분)에 비례해 줄고,
+# 반올림 오차는 `eps_machine / h`처럼 커집니다. 중앙 차분에 가장 좋은 `h`는 `eps_machine ** (1/3)`
+# 근처로, float64에서는 약 1e-5(오차 약 1e-13)이지만 float32에서는 약 5e-3이고, 가장 좋은 경우에도
+# 오차가 1e-6 정도입니다.
 
 # %%
 steps = np.logspace(-12, 0, 49)
@@ -100,6 +134,13 @@ for label in errors:
 # The course's `gradient_check`: a two-layer network, a few training images, every weight
 # nudged by `+h` and `-h` in turn. To keep the loop short the images are averaged down to
 # 7 x 7 pixels (49 inputs). The model is converted to float64 first.
+
+# %% [markdown] lang=ko
+# ## 3. 신경망을 손으로 확인하기
+#
+# 강의의 `gradient_check`: 2층 신경망과 훈련 이미지 몇 장으로, 모든 가중치를 하나씩 `+h`와 `-h`만큼
+# 움직여 봅니다. 반복문을 짧게 하려고 이미지를 7 x 7 픽셀(입력 49개)로 평균 내어 줄였습니다. 모델은
+# 먼저 float64로 바꿉니다.
 
 # %%
 (x_train, y_train), _ = load_fashion_mnist()
@@ -147,6 +188,14 @@ for name, parameter in model.named_parameters():
 # |numerical|` and contracts the outputs with random vectors (a plain `.sum()` can hide a
 # bug). `nn.functional_call` turns the model into a function of its weights.
 
+# %% [markdown] lang=ko
+# ## 4. `gradcheck`로 똑같이
+#
+# `tinygrad_edu.gradcheck.gradcheck(fn, inputs)`는 기울기가 필요한 모든 입력에 대해 이 일을 합니다.
+# 원소마다 `|analytical - numerical| <= atol + rtol * |numerical|`로 비교하고, 출력을 무작위 벡터와
+# 곱해서 하나로 모읍니다(그냥 `.sum()`을 쓰면 버그가 가려질 수 있습니다). `nn.functional_call`은
+# 모델을 가중치의 함수로 바꿔 줍니다.
+
 # %%
 weights = {name: tg.Tensor(p.data, requires_grad=True) for name, p in model.named_parameters()}
 
@@ -167,6 +216,13 @@ print("gradcheck passed:", bool(result), f"(largest relative error {result.max_r
 # rounding error would be larger still. (`gradcheck` converts float32 inputs to float64 for
 # this reason.)
 
+# %% [markdown] lang=ko
+# ## 5. 왜 float64인가
+#
+# 같은 손 계산 확인을 이번에는 float32 모델과 float32에 가장 좋은 간격으로 해 봅니다. 일치 정도가
+# 백만 배쯤 나빠지고, `h = 1e-4`를 쓰면 반올림 오차가 더 커집니다. (그래서 `gradcheck`는 float32
+# 입력을 float64로 바꿔서 확인합니다.)
+
 # %%
 model.astype("float32")
 x_small, t_small = x_small.astype(np.float32), t_small.astype(np.float32)
@@ -183,6 +239,12 @@ print(f"float64: {hand_differences[model.layers[0].name + '.kernel']:.1e}")
 #
 # A sigmoid whose backward forgets the factor `(1 - y)`. The forward values are right, the
 # network would even train (somewhat), but the check fails and shows where.
+
+# %% [markdown] lang=ko
+# ## 6. 버그를 잡다
+#
+# 역전파에서 `(1 - y)` 인수를 빠뜨린 시그모이드입니다. 순전파 값은 맞고, 신경망은 (어느 정도)
+# 학습까지 하지만, 확인은 실패하고 어디가 틀렸는지 보여 줍니다.
 
 # %%
 class BuggySigmoid(Function):
@@ -207,6 +269,12 @@ print(buggy.report)
 # `tinygrad-edu gradcheck` runs the check for all of them.
 #
 # ## Checks
+
+# %% [markdown] lang=ko
+# 테스트 스위트는 모든 내장 연산을 이런 방식으로 확인합니다. 터미널에서는 `tinygrad-edu gradcheck`가
+# 모든 연산의 확인을 실행합니다.
+#
+# ## 확인
 
 # %%
 assert abs(central_difference(f, 5.0, 1e-4) - 0.2) < 1e-9

@@ -19,6 +19,29 @@
 #
 # **What to look for.** The shapes of the histograms layer after layer; the standard
 # deviation printed in each panel; the flat loss curve of std 0.01.
+#
+# Terms in English and Korean: [glossary](../docs/glossary.md).
+
+# %% [markdown] lang=ko
+# # 05 - 가중치 초기화
+#
+# **강의 내용.** 초기 가중치의 크기가 신호가 여러 층을 무사히 지나갈 수 있는지를 결정합니다. 강의의
+# 실험: 무작위 입력 1000개를 유닛 100개인 층 5개에 통과시키고, 각 층 출력의 히스토그램을 봅니다.
+#
+# * 시그모이드, 표준편차 **1**인 가중치: 출력이 시그모이드의 기울기가 거의 0인 0과 1에 몰립니다.
+#   기울기 소실입니다.
+# * 시그모이드, 표준편차 **0.01**: 모든 값이 0.5에 모입니다. 기울기 소실은 없지만 모든 유닛이 같은
+#   계산을 합니다(신경망의 표현력이 사라집니다).
+# * **Xavier/Glorot**(표준편차 `sqrt(1/n)`, Keras: `sqrt(2 / (fan_in + fan_out))`): 모든 층에서
+#   출력이 고르게 퍼져 있습니다. 시그모이드와 tanh에 알맞습니다.
+# * ReLU는 입력의 절반을 0으로 만드므로 분산이 두 배 필요합니다: **He**(표준편차 `sqrt(2/n)`).
+#   ReLU에서 표준편차 0.01은 신호를 사라지게 하고, Xavier는 천천히 줄어들게 하며, He는 유지합니다.
+#
+# 그다음 강의에서는 같은 5층 ReLU 신경망을 표준편차 0.01, Xavier, He 초기 가중치로 실제 이미지에서
+# 훈련합니다. 표준편차 0.01은 전혀 학습하지 못하고, He가 가장 빨리 학습합니다.
+#
+# **살펴볼 점.** 층을 지날 때마다 변하는 히스토그램의 모양, 각 그림 위에 적힌 표준편차, 표준편차
+# 0.01의 평평한 손실 곡선. 용어는 [용어집](../../docs/glossary.md)을 참고하세요.
 
 # %%
 import os
@@ -40,6 +63,12 @@ tg.manual_seed(0)
 # As in the course, the layers have no bias (`y = activation(x @ W)`), so only the weights'
 # scale matters. `plot_activation_histograms` runs the model once and draws each layer's
 # outputs.
+
+# %% [markdown] lang=ko
+# ## 1. 유닛 100개인 층 5개, 무작위 입력 1000개
+#
+# 강의처럼 층에 편향이 없으므로(`y = activation(x @ W)`) 가중치의 크기만 영향을 줍니다.
+# `plot_activation_histograms`는 모델을 한 번 실행하고 각 층의 출력을 그립니다.
 
 # %%
 x = np.random.default_rng(0).standard_normal((1000, 100)).astype(np.float32)
@@ -73,6 +102,9 @@ def histograms(activation, label, value_range):
 # %% [markdown]
 # ### Sigmoid
 
+# %% [markdown] lang=ko
+# ### 시그모이드
+
 # %%
 histograms("sigmoid", "std 1", (0, 1))
 
@@ -87,6 +119,11 @@ histograms("sigmoid", "Xavier (glorot_normal)", (0, 1))
 #
 # The tall bar at 0 is the half of the units that ReLU switches off; look at the rest.
 
+# %% [markdown] lang=ko
+# ### ReLU
+#
+# 0에 있는 높은 막대는 ReLU가 꺼 버린 절반의 유닛입니다. 나머지를 보세요.
+
 # %%
 histograms("relu", "std 0.01", (0, 2))
 
@@ -99,6 +136,10 @@ histograms("relu", "He (he_normal)", (0, 2))
 # %% [markdown]
 # The numbers: the standard deviation of each layer's outputs, and for the sigmoid the
 # fraction of outputs within 0.02 of 0 or 1 (saturated: slope below 0.02).
+
+# %% [markdown] lang=ko
+# 수치: 각 층 출력의 표준편차, 그리고 시그모이드에서는 0이나 1에서 0.02 이내에 있는 출력의
+# 비율(포화: 기울기가 0.02 미만).
 
 # %%
 saturated = {}
@@ -117,6 +158,13 @@ for (activation, label), outputs in layer_outputs.items():
 # The course's comparison on real images: 5 hidden ReLU layers of 100 units, plain SGD
 # (learning rate 0.01), mini-batches of 128 drawn at random, 2000 iterations. The loop is
 # written out: draw a batch, forward, loss, `zero_grad`, `backward`, `step`.
+
+# %% [markdown] lang=ko
+# ## 2. 훈련: 표준편차 0.01 대 Xavier 대 He
+#
+# 실제 이미지에서의 강의 비교: 유닛 100개인 ReLU 은닉층 5개, 평범한 SGD(학습률 0.01), 무작위로 뽑은
+# 크기 128의 미니배치, 2000번 반복. 훈련 루프를 직접 씁니다: 배치 뽑기, 순전파, 손실, `zero_grad`,
+# `backward`, `step`.
 
 # %%
 (x_train, y_train), _ = load_fashion_mnist()
@@ -172,6 +220,12 @@ figure
 # ReLU, learns fastest.
 #
 # ## Checks
+
+# %% [markdown] lang=ko
+# 표준편차 0.01에서는 손실이 `ln 10 = 2.30`(찍기)에 머뭅니다. 신호가, 그리고 그와 함께 기울기가 앞쪽
+# 층에 닿기 전에 사라졌기 때문입니다. Xavier는 학습하고, ReLU를 위해 만든 He가 가장 빨리 학습합니다.
+#
+# ## 확인
 
 # %%
 assert saturated["std 1"] > 0.4 and saturated["Xavier (glorot_normal)"] < 0.05

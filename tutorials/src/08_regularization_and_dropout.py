@@ -20,6 +20,31 @@
 # remedy. (Spoiler: the gap shrinks; the test accuracy hardly moves. With 300 images,
 # regularization cannot replace the missing data.) The weight histograms: L1 makes many
 # weights zero.
+#
+# Terms in English and Korean: [glossary](../docs/glossary.md).
+
+# %% [markdown] lang=ko
+# # 08 - 과적합: L1/L2 규제, 가중치 감소, 드롭아웃
+#
+# **강의 내용.** 적은 데이터로 큰 신경망을 훈련하면 데이터를 외워 버립니다. 훈련 정확도는 100%에
+# 이르지만 테스트 정확도는 훨씬 낮게 머뭅니다(**과적합**). 해결책은 다음과 같습니다.
+#
+# * **L2 규제**는 손실에 `lambda * sum(w**2)`를 더해(Keras의 `l2(lambda)`, 교재의 1/2은 없음) 모든
+#   가중치를 `2 * lambda * w`만큼 0 쪽으로 끌어당깁니다;
+# * **L1 규제**는 `lambda * sum(|w|)`를 더합니다. 일정한 힘 `lambda * sign(w)`로 끌어당기므로 많은
+#   가중치가 정확히 0이 됩니다(희소한 가중치);
+# * **가중치 감소**는 스텝마다 가중치를 직접 줄입니다. `w <- w - lr * weight_decay * w` (Keras 3의
+#   옵티마이저 옵션). 평범한 SGD에서는 `lambda = weight_decay / 2`인 L2와 같지만, Adam에서는
+#   다릅니다(AdamW);
+# * **드롭아웃**은 훈련 스텝마다 유닛의 일부를 무작위로 꺼서, 어떤 유닛도 특정한 다른 유닛에 기댈 수
+#   없게 합니다. 테스트할 때는 모든 유닛을 씁니다.
+#
+# 강의의 실험: 훈련 이미지 300장, 7개 층, 200 에포크.
+#
+# **살펴볼 점.** 각 해결책이 있을 때와 없을 때 훈련 정확도와 테스트 정확도의 차이. (미리 말하면:
+# 차이는 줄어들지만 테스트 정확도는 거의 움직이지 않습니다. 이미지가 300장뿐이면 규제가 부족한
+# 데이터를 대신할 수 없습니다.) 가중치 히스토그램: L1은 많은 가중치를 0으로 만듭니다. 용어는
+# [용어집](../../docs/glossary.md)을 참고하세요.
 
 # %%
 import os
@@ -38,6 +63,12 @@ tg.manual_seed(0)
 # ## 1. The penalties and their gradients
 #
 # A regularizer is a function of a weight returning a number; autograd gives its gradient.
+
+# %% [markdown] lang=ko
+# ## 1. 벌점 항과 그 기울기
+#
+# 규제 함수(regularizer)는 가중치를 받아 숫자 하나를 돌려주는 함수이고, 기울기는 자동 미분이 구해
+# 줍니다.
 
 # %%
 w = tg.Tensor([[0.5, -2.0], [0.0, 1.0]], requires_grad=True)
@@ -58,6 +89,14 @@ for name, penalty in penalties.items():
 #
 # **L2 and weight decay are the same step for SGD.** One step with `l2(lambda)` in the loss,
 # one with `SGD(weight_decay=2 * lambda)`, from the same weights:
+
+# %% [markdown] lang=ko
+# 층에서는 `Dense(..., kernel_regularizer=regularizers.l2(0.01))`처럼 씁니다. 모델이 벌점 항을
+# 모으고(`model.regularization_losses()`) `fit`이 손실에 더하므로, 기록되는 손실에도 벌점이
+# 포함됩니다(Keras와 같습니다).
+#
+# **SGD에서 L2와 가중치 감소는 같은 스텝입니다.** 같은 가중치에서 출발해, 손실에 `l2(lambda)`를 넣은
+# 스텝과 `SGD(weight_decay=2 * lambda)`의 스텝을 하나씩 밟아 봅니다.
 
 # %%
 def one_step(kernel_regularizer=None, weight_decay=None):
@@ -86,6 +125,14 @@ print("largest difference:", np.abs(with_l2 - with_decay).max())
 # nothing needs rescaling at test time, where the layer does nothing. `fit` switches the
 # model to training mode; `evaluate` and `predict` to inference mode (`model.eval()`).
 
+# %% [markdown] lang=ko
+# ## 2. 훈련할 때와 테스트할 때의 드롭아웃
+#
+# `Dropout(rate)`는 훈련 모드에서 각 값을 확률 `rate`로 0으로 만들고 나머지를 `1 / (1 - rate)`배
+# 합니다("역 드롭아웃"). 그래서 기댓값이 변하지 않아 테스트할 때 다시 크기를 맞출 필요가 없고,
+# 테스트 때 이 층은 아무 일도 하지 않습니다. `fit`은 모델을 훈련 모드로, `evaluate`와 `predict`는
+# 추론 모드(`model.eval()`)로 바꿉니다.
+
 # %%
 drop = nn.Dropout(0.5, seed=0)
 ones = tg.ones(100, 100)
@@ -106,6 +153,16 @@ print(f"test:     {np.mean(at_test == 0):.1%} zeros, mean {at_test.mean():.3f}")
 # Remedies, one at a time: `l2(0.05)` on every kernel (the course's `lambda = 0.1` with its
 # 1/2 convention), `l1(0.005)`, decoupled weight decay 0.1 in the optimizer, and dropout 0.2
 # after every hidden layer.
+
+# %% [markdown] lang=ko
+# ## 3. 이미지 300장에서의 과적합과 해결책
+#
+# 유닛 100개인 ReLU 은닉층 6개와 소프트맥스 출력층(He 초기화), 학습률 0.01인 SGD, 크기 100의 배치,
+# 200 에포크, 첫 훈련 이미지 300장. 검증 곡선에는 테스트 이미지 2000장을, 최종 테스트 정확도에는
+# 10000장 전부를 씁니다.
+#
+# 해결책을 하나씩 적용합니다: 모든 커널에 `l2(0.05)`(1/2을 붙이는 강의의 관례로 `lambda = 0.1`),
+# `l1(0.005)`, 옵티마이저의 분리된 가중치 감소 0.1, 모든 은닉층 뒤의 드롭아웃 0.2.
 
 # %%
 (x_train, y_train), (x_test, y_test) = load_fashion_mnist()
@@ -154,17 +211,31 @@ for label, (model_options, optimizer_options) in VARIANTS.items():
 viz.plot_history(histories, metrics=["accuracy"], separate=True)
 
 # %% [markdown]
-# Solid lines: training accuracy (measured during the epoch, so with dropout active);
-# dashed: validation. Without a remedy the training accuracy reaches 1 while validation
-# stalls far below. Every remedy slows the fit of the training set and narrows the gap
-# (L1 at this strength the least). None of them raises the test accuracy, and the strong
-# ones lower it a little: the network has seen only 300 images, and regularization cannot
-# make up for missing data. (An exercise: repeat with 3000 images and weaker penalties.)
+# One panel per remedy. Solid lines: training accuracy (measured during the epoch, so with
+# dropout active); dashed: validation. Without a remedy the training accuracy reaches 1
+# while validation stalls far below. Every remedy slows the fit of the training set and
+# narrows the gap (L1 at this strength the least). None of them raises the test accuracy,
+# and the strong ones lower it a little: the network has seen only 300 images, and
+# regularization cannot make up for missing data. (An exercise: repeat with 3000 images
+# and weaker penalties.)
 #
 # ## 4. What the penalties do to the weights
 #
 # The first layer's kernel after training: L2 and weight decay shrink all weights, L1 sets
 # a large part of them to (almost exactly) zero.
+
+# %% [markdown] lang=ko
+# 그림마다 해결책 하나입니다. 실선은 훈련 정확도(에포크 동안 측정하므로 드롭아웃이 켜진 상태),
+# 점선은 검증 정확도입니다. 해결책이 없으면 훈련 정확도는 1에 이르지만 검증 정확도는 한참 아래에서
+# 멈춥니다. 모든 해결책은 훈련 세트에 맞춰 가는 속도를 늦추고 차이를 좁힙니다(이 세기의 L1이 가장
+# 적게). 어느 것도 테스트 정확도를 올리지 못하고, 강한 것들은 오히려 조금 낮춥니다. 신경망이 본
+# 이미지는 300장뿐이고, 규제는 부족한 데이터를 메우지 못합니다. (연습: 이미지 3000장과 더 약한
+# 벌점으로 다시 해 보세요.)
+#
+# ## 4. 벌점이 가중치에 하는 일
+#
+# 훈련 후 첫 층의 커널: L2와 가중치 감소는 모든 가중치를 줄이고, L1은 상당 부분을 (거의 정확히)
+# 0으로 만듭니다.
 
 # %%
 figure = Figure(figsize=(10, 3), layout="constrained")
@@ -179,6 +250,9 @@ figure
 
 # %% [markdown]
 # ## Checks
+
+# %% [markdown] lang=ko
+# ## 확인
 
 # %%
 assert np.isclose(penalty_values["l2(0.1)"], 0.1 * (0.25 + 4 + 0 + 1))

@@ -14,6 +14,23 @@
 # the data (`momentum=0.9` vs Keras's default 0.99); the course's experiment, where the
 # network with BN learns for every initial weight scale and the one without only for a
 # narrow range; a small convolutional network with each normalization.
+#
+# Terms in English and Korean: [glossary](../docs/glossary.md).
+
+# %% [markdown] lang=ko
+# # 09 - 배치 정규화, 층 정규화, 인스턴스 정규화
+#
+# **강의 내용.** 배치 정규화(BN)는 각 특성을 미니배치에 대해 표준화하고, `x_hat = (x - mean_B) /
+# sqrt(var_B + epsilon)`, 신경망이 원하는 크기와 이동을 고르게 합니다, `y = gamma * x_hat + beta`.
+# 학습이 빨라지고, 초기 가중치에 훨씬 덜 민감해지며, 약간의 규제 효과도 있습니다. 테스트할 때는
+# 평균을 낼 배치가 없으므로, BN은 훈련 통계량의 이동 평균을 씁니다. **층 정규화**(LN)는 대신 각
+# *샘플*을 그 특성들에 대해 표준화하고, **인스턴스 정규화**(IN)는 각 샘플의 각 채널을 이미지 전체에
+# 대해 표준화합니다. 둘 다 배치에 의존하지 않으므로 훈련과 추론이 같은 계산을 합니다.
+#
+# **살펴볼 점.** 각 층이 어느 축에 대해 평균을 내는지, 이동 평균이 데이터를 어떻게 따라가는지
+# (`momentum=0.9` 대 Keras의 기본값 0.99), BN을 쓴 신경망은 모든 초기 가중치 크기에서 학습하지만
+# 쓰지 않은 신경망은 좁은 범위에서만 학습하는 강의의 실험, 정규화만 바꾼 작은 합성곱 신경망. 용어는
+# [용어집](../../docs/glossary.md)을 참고하세요.
 
 # %%
 # %matplotlib inline
@@ -45,6 +62,20 @@ tg.manual_seed(0)
 #
 # (Keras's `LayerNormalization()` default, `axis=-1`, normalizes over the last axis only.)
 
+# %% [markdown] lang=ko
+# ## 1. 어느 축에 대해 평균을 내는가
+#
+# 5 x 5 픽셀, 채널 3개인 이미지 8장의 배치, 형상 `(8, 5, 5, 3)`(Keras처럼 채널이 마지막), 평균 4,
+# 표준편차 2인 값. 정규화를 한 뒤, 그 층이 정규화하는 축에 대해 평균과 표준편차를 잽니다.
+#
+# | 층 | 평균 내는 축 | 통계량 단위 |
+# | --- | --- | --- |
+# | `BatchNormalization()` | 배치, 높이, 너비 | 채널 |
+# | `LayerNormalization(axis=[1, 2, 3])` | 높이, 너비, 채널 | 샘플 |
+# | `InstanceNormalization()` | 높이, 너비 | 샘플과 채널 |
+#
+# (Keras의 `LayerNormalization()` 기본값 `axis=-1`은 마지막 축에 대해서만 정규화합니다.)
+
 # %%
 images = (4 + 2 * np.random.default_rng(0).standard_normal((8, 5, 5, 3))).astype(np.float32)
 NORMALIZATIONS = {
@@ -68,6 +99,14 @@ for name, (layer, axes) in NORMALIZATIONS.items():
 # non-trainable weights (see `summary()` in notebook 10). With `momentum=0.9` they follow the
 # data within a few dozen batches; with Keras's default 0.99 it takes hundreds.
 # (PyTorch's `momentum=0.1` means the same as Keras's 0.9: it weights the new batch.)
+
+# %% [markdown] lang=ko
+# ## 2. 테스트할 때의 배치 정규화: 이동 평균
+#
+# 훈련 모드에서 BN은 배치마다 `moving_mean = momentum * moving_mean + (1 - momentum) * mean_B`를
+# 갱신합니다(분산도 마찬가지). 이 평균들이 층의 훈련되지 않는 가중치입니다(노트북 10의 `summary()`를
+# 보세요). `momentum=0.9`이면 수십 배치 안에 데이터를 따라가고, Keras의 기본값 0.99이면 수백 배치가
+# 걸립니다. (PyTorch의 `momentum=0.1`은 Keras의 0.9와 같은 뜻입니다. 새 배치에 주는 가중치입니다.)
 
 # %%
 stream = np.random.default_rng(1)
@@ -95,6 +134,10 @@ figure
 # uses the moving averages, so a single sample gets the same output whatever else is in
 # its batch:
 
+# %% [markdown] lang=ko
+# 추론 모드(`layer.eval()`, `evaluate`와 `predict`가 바꿔 주는 모드)에서는 층이 이동 평균을 쓰므로,
+# 샘플 하나는 배치에 무엇이 함께 있든 같은 출력을 얻습니다.
+
 # %%
 layer.eval()
 sample = np.array([[8.0]], dtype=np.float32)
@@ -110,6 +153,13 @@ print(f"moving mean {layer.moving_mean.numpy()[0]:.2f}, moving variance "
 # Five hidden layers of 100 units (Dense -> [BN] -> ReLU), initial weights drawn with
 # standard deviation 1, 0.1, 0.03 and 0.01, 1000 training images, plain SGD (learning rate
 # 0.01), batches of 100, 20 epochs. The same weights and batches with and without BN.
+
+# %% [markdown] lang=ko
+# ## 3. 강의의 실험: BN과 초기 가중치의 크기
+#
+# 유닛 100개인 은닉층 5개(Dense -> [BN] -> ReLU), 표준편차 1, 0.1, 0.03, 0.01로 뽑은 초기 가중치,
+# 훈련 이미지 1000장, 평범한 SGD(학습률 0.01), 크기 100의 배치, 20 에포크. BN이 있을 때와 없을 때
+# 같은 가중치와 같은 배치를 씁니다.
 
 # %%
 (x_train, y_train), (x_test, y_test) = load_fashion_mnist()
@@ -169,6 +219,17 @@ figure
 # Dense(10, softmax), SGD with momentum. The convolutions have no bias when a normalization
 # follows (its beta plays that role).
 
+# %% [markdown] lang=ko
+# BN이 없으면 네 가지 크기 중 하나만 학습합니다(표준편차 1은 오버플로가 나고, 0.03과 0.01은 신호를
+# 사라지게 합니다). BN이 있으면 넷 다 학습하고, 작은 크기가 가장 빠릅니다. (큰 크기는 BN이 있어도
+# 느립니다. 출력층 뒤에는 BN이 없어서 아주 큰 로짓으로 시작하기 때문입니다.)
+#
+# ## 4. 정규화만 바꾼 작은 합성곱 신경망
+#
+# Conv(8, 3x3) -> [정규화] -> ReLU -> MaxPool -> Conv(16, 3x3) -> [정규화] -> ReLU -> MaxPool ->
+# Dense(10, softmax), 모멘텀 SGD. 뒤에 정규화가 오는 합성곱에는 편향이 없습니다(정규화의 beta가 그
+# 역할을 합니다).
+
 # %%
 cnn_count = 500 if QUICK else 10000
 cnn_epochs = 1 if QUICK else 5
@@ -211,6 +272,12 @@ for name, make_norm in NORM_LAYERS.items():
 # training insensitive to the initial scale.
 #
 # ## Checks
+
+# %% [markdown] lang=ko
+# 이렇게 작은 신경망과 적은 에포크에서는 차이가 크지 않고 실행마다 달라집니다. 배치 정규화가 진짜
+# 힘을 보여 주는 곳은 3절의 표, 즉 학습이 초기 크기에 둔감해진다는 점입니다.
+#
+# ## 확인
 
 # %%
 for name, (means, stds) in axis_stats.items():

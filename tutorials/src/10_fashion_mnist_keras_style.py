@@ -19,6 +19,28 @@
 # training and validation curves drifting apart, and the epoch where early stopping
 # acts; the test accuracy (close to 0.89 in a full run); which classes the model confuses
 # (shirts, T-shirts, pullovers and coats).
+#
+# Terms in English and Korean: [glossary](../docs/glossary.md).
+
+# %% [markdown] lang=ko
+# # 10 - Keras 방식의 Fashion-MNIST: 강의의 모델을 처음부터 끝까지
+#
+# **강의 내용.** Keras의 용어로 본 전체 작업 흐름: 데이터를 불러와 스케일을 맞추고, 레이블을 원-핫
+# 인코딩하고, `Sequential` 모델에 층을 쌓고, 옵티마이저, 손실 함수, 평가 지표로 `compile`하고, 검증
+# 세트 분리와 콜백으로 `fit`합니다(`EarlyStopping`은 검증 손실이 더 나아지지 않으면 멈추고 가장 좋은
+# 가중치를 되돌려 놓는 조기 종료이고, `ModelCheckpoint`는 가장 좋은 모델을 파일로 저장합니다).
+# 그다음 테스트 세트로 `evaluate`하고 예측을 살펴봅니다. 강의의 모델:
+#
+# ```
+# Flatten -> Dense(256, elu, he_normal) -> BatchNormalization(momentum=0.9)
+#         -> Dense(128, selu, lecun_normal) -> Dense(128, selu, lecun_normal)
+#         -> Dense(10, softmax)
+# optimizer nadam, loss categorical_crossentropy, metric accuracy
+# ```
+#
+# **살펴볼 점.** summary의 파라미터 수(와 훈련되지 않는 512개), 벌어져 가는 훈련 곡선과 검증 곡선,
+# 조기 종료가 작동하는 에포크, 테스트 정확도(전체 실행에서 0.89 가까이), 모델이 헷갈리는
+# 클래스(셔츠, 티셔츠, 풀오버, 코트). 용어는 [용어집](../../docs/glossary.md)을 참고하세요.
 
 # %%
 import os
@@ -44,6 +66,12 @@ OUTPUTS.mkdir(exist_ok=True)
 # 60000 training and 10000 test images of 28 x 28 grey pixels (uint8), ten classes.
 # Pixels are scaled to [0, 1]; labels become one-hot vectors for `categorical_crossentropy`.
 
+# %% [markdown] lang=ko
+# ## 1. 데이터
+#
+# 28 x 28 회색조 픽셀(uint8)의 훈련 이미지 60000장과 테스트 이미지 10000장, 클래스 10개. 픽셀은 [0,
+# 1]로 스케일을 맞추고, 레이블은 `categorical_crossentropy`를 위해 원-핫 벡터로 만듭니다.
+
 # %%
 (x_train, y_train), (x_test, y_test) = load_fashion_mnist()
 if QUICK:
@@ -64,6 +92,9 @@ figure
 
 # %% [markdown]
 # ## 2. The model
+
+# %% [markdown] lang=ko
+# ## 2. 모델
 
 # %%
 model = nn.Sequential([
@@ -87,6 +118,17 @@ model.summary()
 # before shuffling, as in Keras). `EarlyStopping(patience=5)` stops after 5 epochs without
 # a better validation loss and puts the best weights back; `ModelCheckpoint` writes the
 # model whenever the validation loss improves.
+
+# %% [markdown] lang=ko
+# 입력 784개에 대한 `Dense(256)`의 파라미터는 `784 * 256 + 256 = 200,960`개입니다. 배치 정규화에는
+# 길이 256인 벡터가 4개 있습니다. `gamma`와 `beta`는 학습되고, `moving_mean`과 `moving_variance`는
+# 층이 스스로 갱신합니다(훈련되지 않는 512개).
+#
+# ## 3. 콜백과 함께 compile과 fit
+#
+# `validation_split=0.1`은 훈련 이미지의 마지막 10%를 검증용으로 떼어 둡니다(Keras처럼 섞기 전에
+# 뗍니다). `EarlyStopping(patience=5)`는 검증 손실이 5 에포크 동안 나아지지 않으면 멈추고 가장 좋은
+# 가중치를 되돌려 놓습니다. `ModelCheckpoint`는 검증 손실이 나아질 때마다 모델을 파일로 씁니다.
 
 # %%
 model.compile(optimizer="nadam", loss="categorical_crossentropy", metrics=["accuracy"])
@@ -114,6 +156,12 @@ print(f"trained {len(val_losses)} epochs; best validation loss {min(val_losses):
 # `evaluate` runs in inference mode (BN uses its moving averages). The checkpoint file holds
 # the architecture and the weights (no pickle); `load_model` rebuilds the model from it.
 
+# %% [markdown] lang=ko
+# ## 4. 테스트 정확도와 저장한 모델
+#
+# `evaluate`는 추론 모드로 실행됩니다(BN이 이동 평균을 씁니다). 체크포인트 파일에는 구조와 가중치가
+# 들어 있고(pickle은 쓰지 않습니다), `load_model`이 이 파일에서 모델을 다시 만듭니다.
+
 # %%
 test_loss, test_accuracy = model.evaluate(x_test, t_test, verbose=0)
 print(f"test loss {test_loss:.4f}, test accuracy {test_accuracy:.4f}")
@@ -128,6 +176,11 @@ print(f"model loaded from {checkpoint_path}: test accuracy {reloaded_accuracy:.4
 #
 # The confusion matrix, normalized over each true class (the diagonal is each class's
 # recall):
+
+# %% [markdown] lang=ko
+# ## 5. 모델이 틀리는 것
+#
+# 정답 클래스별로 정규화한 오차 행렬(대각선이 각 클래스의 재현율입니다):
 
 # %%
 probabilities = model.predict(x_test, batch_size=256)
@@ -149,12 +202,19 @@ for flat in np.argsort(counts, axis=None)[::-1][:5]:
 # The softmax outputs for the first test images: orange is the predicted class, green the
 # true one when they differ.
 
+# %% [markdown] lang=ko
+# 첫 테스트 이미지들의 소프트맥스 출력: 주황은 예측한 클래스, 초록은 둘이 다를 때의 정답
+# 클래스입니다.
+
 # %%
 viz.plot_softmax(probabilities[:8], class_names=FASHION_MNIST_CLASS_NAMES,
                  true_labels=y_test[:8], columns=4)
 
 # %% [markdown]
 # And some of the mistakes, with the model's confidence:
+
+# %% [markdown] lang=ko
+# 그리고 틀린 것 몇 개를, 모델의 확신도와 함께:
 
 # %%
 wrong = np.flatnonzero(predicted != y_test)[:8]
@@ -169,6 +229,9 @@ figure
 
 # %% [markdown]
 # ## Checks
+
+# %% [markdown] lang=ko
+# ## 확인
 
 # %%
 assert model.count_params() == 252_682 and len(model.non_trainable_weights) == 2

@@ -14,6 +14,25 @@
 # **What to look for.** The trainable-parameter count after freezing; the frozen weights not
 # moving in the first phase; the test accuracy of the reused network against the same
 # network trained on task B from scratch, over several seeds (one seed can flatter either).
+#
+# Terms in English and Korean: [glossary](../docs/glossary.md).
+
+# %% [markdown] lang=ko
+# # 11 - 전이 학습: 훈련된 신경망의 층을 재사용하기, 동결한 다음 미세 조정
+#
+# **강의 내용.** 한 작업에서 훈련한 신경망의 아래쪽 층은 관련된 다른 작업에도 쓸모 있는 특성(모서리,
+# 모양, 질감)을 배웁니다. 새 작업의 데이터가 적으면 이 층들을 재사용합니다. 훈련된 층을 복사하고,
+# 출력층을 바꾸고, 먼저 재사용한 층을 **동결**해서(`layer.trainable = False`) 새 출력층이 큰 무작위
+# 기울기로 그 층들을 망가뜨리지 않고 학습하게 한 다음, **동결을 풀고** 작은 학습률로 전체를 미세
+# 조정합니다. Fashion-MNIST에 대한 Keras 책의 예제:
+#
+# * 작업 A: 샌들과 셔츠를 뺀 8개 클래스, 이미지가 많음;
+# * 작업 B: 셔츠(1)인가 샌들(0)인가? 훈련 이미지가 단 **200**장.
+#
+# **살펴볼 점.** 동결한 뒤의 훈련되는 파라미터 수, 첫 단계에서 움직이지 않는 동결된 가중치, 재사용한
+# 신경망의 테스트 정확도를 작업 B에서 처음부터 훈련한 같은 신경망과 여러 시드에 걸쳐 비교한
+# 결과(시드 하나로는 어느 쪽이든 좋아 보일 수 있습니다). 용어는 [용어집](../../docs/glossary.md)을
+# 참고하세요.
 
 # %%
 # %matplotlib inline
@@ -37,6 +56,13 @@ OUTPUTS.mkdir(exist_ok=True)
 # Class 5 is sandal, class 6 is shirt. Task A keeps the other eight classes (labels 7, 8, 9
 # become 5, 6, 7 so that they run from 0 to 7); task B keeps sandals and shirts, labelled
 # 0 and 1. The last 5000 training images are kept for validation.
+
+# %% [markdown] lang=ko
+# ## 1. 데이터 세트 하나에서 두 작업
+#
+# 5번 클래스가 샌들, 6번 클래스가 셔츠입니다. 작업 A는 나머지 8개 클래스를 씁니다(레이블 7, 8, 9는
+# 0부터 7까지 이어지도록 5, 6, 7이 됩니다). 작업 B는 샌들과 셔츠를 쓰고, 레이블은 0과 1입니다. 훈련
+# 이미지의 마지막 5000장은 검증용으로 떼어 둡니다.
 
 # %%
 def split_tasks(images, labels):
@@ -65,6 +91,11 @@ print(f"task A: {len(x_a)} training images, task B: {len(x_b)} "
 # Five hidden SELU layers (300, 100, 50, 50, 50 units) and an 8-way softmax, SGD with
 # learning rate 0.001, as in the book.
 
+# %% [markdown] lang=ko
+# ## 2. 모델 A
+#
+# SELU 은닉층 5개(유닛 300, 100, 50, 50, 50개)와 8개 클래스 소프트맥스, 책처럼 학습률 0.001인 SGD.
+
 # %%
 def hidden_layers():
     return [nn.Flatten(input_shape=(28, 28))] + [
@@ -88,6 +119,14 @@ model_a.save(model_a_path)
 # model A: training the new model would change model A too. So we copy it first: save and
 # load (the counterpart of Keras's `clone_model` + `set_weights`), drop its output layer
 # with `pop()` and add a one-unit sigmoid output for the yes/no question.
+
+# %% [markdown] lang=ko
+# ## 3. 작업 B에 모델 A 재사용하기
+#
+# `Sequential(model_a.layers[:-1] + [new_output])`는 층 객체를 모델 A와 *공유*합니다. 새 모델을
+# 훈련하면 모델 A도 바뀝니다. 그래서 먼저 복사합니다. 저장했다가 불러오고(Keras의 `clone_model` +
+# `set_weights`에 해당), `pop()`으로 출력층을 빼고, 예/아니오 질문을 위해 유닛 하나인 시그모이드
+# 출력층을 더합니다.
 
 # %%
 def model_b_on_a():
@@ -123,6 +162,20 @@ reused.summary()
 # is only 28 steps for the new output layer, which then starts the fine-tuning half-trained;
 # we measured results that depend strongly on the seed. Training the new head properly
 # first is the reliable recipe.)
+
+# %% [markdown] lang=ko
+# 이제 새 출력층(가중치 50개 + 편향 1개)만 훈련됩니다. Keras와 마찬가지로 `compile`은 `trainable`을
+# 바꾼 *뒤에* 해야 합니다. `compile`이 훈련되는 가중치를 옵티마이저에 넘기기 때문입니다.
+#
+# ## 4. 훈련: 동결한 다음 미세 조정, 그리고 기준 모델
+#
+# 두 모델은 같은 일정으로 훈련합니다: 학습률 0.01의 SGD로 10 에포크, 다음에 0.001로 10 에포크.
+# 재사용한 모델은 첫 단계에서 복사한 층을 동결하고 둘째 단계에서 풉니다. 시드는 다섯 개입니다(시드가
+# 새 층의 초기 가중치와 배치의 순서를 정합니다).
+#
+# (책의 일정은 0.001로 동결 4 에포크, 다음에 0.0001로 16 에포크입니다. 이미지가 200장이면 새
+# 출력층이 받는 스텝이 28번뿐이어서, 반쯤만 훈련된 채로 미세 조정을 시작합니다. 측정해 보니 결과가
+# 시드에 크게 좌우되었습니다. 먼저 새 출력층을 제대로 훈련하는 것이 믿을 만한 방법입니다.)
 
 # %%
 def train_on_b(model, freeze_reused):
@@ -170,6 +223,14 @@ print(f"error rate {scratch_error:.2%} -> {transfer_error:.2%}")
 # small dense networks like this one transfer less.
 #
 # ## Checks
+
+# %% [markdown] lang=ko
+# 셔츠 대 샌들은 쉬운 작업이라 처음부터 훈련해도 200장이면 꽤 잘합니다. 그래도 재사용한 특성이 남은
+# 오류의 일부를 없애 줍니다. 전이 학습은 새 작업의 데이터가 아주 적고 원래 신경망이 일반적인 특성을
+# 배웠을 때(대표적으로 큰 데이터 세트로 훈련한 깊은 합성곱 신경망의 아래쪽 층) 가장 효과가 큽니다.
+# 이런 작은 완전 연결 신경망은 덜 전이됩니다.
+#
+# ## 확인
 
 # %%
 assert accuracy_a > (0.6 if QUICK else 0.85)

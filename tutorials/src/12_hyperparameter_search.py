@@ -17,6 +17,27 @@
 #
 # **What to look for.** How much the learning rate matters compared to the number of units;
 # the best configuration's validation score and its (slightly lower) test score.
+#
+# Terms in English and Korean: [glossary](../docs/glossary.md).
+
+# %% [markdown] lang=ko
+# # 12 - 하이퍼파라미터 탐색: 검증 세트를 이용한 그리드 탐색과 랜덤 탐색
+#
+# **강의 내용.** 학습률, 유닛 수, 층 수는 *하이퍼파라미터*입니다. 훈련이 배우는 값이 아니라 우리가
+# 고르는 값입니다. 하이퍼파라미터는 **검증** 세트로 고르고, 절대 테스트 세트로 고르지 않습니다.
+# 테스트 세트는 맨 마지막까지 보지 않고 남겨 두어야 합니다. 그렇지 않으면 그 점수가 새 데이터에 대한
+# 모델의 성능을 더 이상 재지 못합니다. 간단한 전략 두 가지:
+#
+# * **그리드 탐색**은 하이퍼파라미터마다 몇 개의 값을 정해 모든 조합을 시도합니다;
+# * **랜덤 탐색**은 조합을 무작위로 뽑습니다. 같은 예산으로 각 하이퍼파라미터의 서로 다른 값을 더
+#   많이 시도하므로, 일부 하이퍼파라미터만 중요할 때 유리합니다. 학습률은 로그 눈금으로 뽑습니다
+#   (`10 ** uniform(-4, 0)`): 0.0001에서 0.001로 가는 것은 0.1에서 1로 가는 것만큼 큰 변화입니다.
+#
+# 데이터: scikit-learn의 유방암 데이터 세트(종양 569개, 각각 측정값 30개, 양성 또는 악성).
+# 시그모이드 출력과 이진 교차 엔트로피를 쓰는 이진 분류입니다.
+#
+# **살펴볼 점.** 유닛 수와 비교해 학습률이 얼마나 중요한지, 가장 좋은 구성의 검증 점수와 그보다
+# (조금 낮은) 테스트 점수. 용어는 [용어집](../../docs/glossary.md)을 참고하세요.
 
 # %%
 # %matplotlib inline
@@ -51,6 +72,13 @@ tg.manual_seed(0)
 # features are standardized with the mean and standard deviation of the *training* part
 # only: computing them on all the data would leak information from the test set.
 
+# %% [markdown] lang=ko
+# ## 1. 훈련, 검증, 테스트 세트
+#
+# 훈련에 60%, 검증(하이퍼파라미터 선택과 조기 종료)에 20%, 최종 테스트에 20%를 쓰고, 각 부분의 악성
+# 종양 비율을 같게 맞춥니다(`stratify`). 특성은 *훈련* 부분의 평균과 표준편차만으로 표준화합니다.
+# 전체 데이터로 계산하면 테스트 세트의 정보가 새어 들어갑니다(데이터 누수).
+
 # %%
 data = load_breast_cancer()
 x_all = data.data.astype(np.float32)
@@ -70,6 +98,12 @@ print(f"train {len(x_train)}, validation {len(x_valid)}, test {len(x_test)}; "
 # Every trial trains a fresh model with Adam and `EarlyStopping` on the validation loss
 # (patience 10, best weights restored) and reports the best validation loss and the
 # validation accuracy of the restored model.
+
+# %% [markdown] lang=ko
+# ## 2. 시도 하나: 만들고, 조기 종료로 훈련하고, 검증 세트로 채점하기
+#
+# 시도마다 새 모델을 Adam과 검증 손실에 대한 `EarlyStopping`(patience 10, 가장 좋은 가중치 복원)으로
+# 훈련하고, 가장 좋은 검증 손실과 복원된 모델의 검증 정확도를 보고합니다.
 
 # %%
 MAX_EPOCHS = 10 if QUICK else 200
@@ -105,6 +139,9 @@ print(f"16 units, lr 0.001: stopped after {trial['epochs']} epochs, validation l
 # %% [markdown]
 # ## 3. Grid search: learning rate x units
 
+# %% [markdown] lang=ko
+# ## 3. 그리드 탐색: 학습률 x 유닛 수
+
 # %%
 GRID_RATES = [1e-3, 1e-1] if QUICK else [1e-4, 1e-3, 1e-2, 1e-1, 1.0]
 GRID_UNITS = [4, 64] if QUICK else [2, 8, 32, 128]
@@ -138,6 +175,12 @@ figure
 # The same kind of budget spent at random: learning rate log-uniform in [1e-4, 1], units
 # log-uniform in [2, 256], one to three hidden layers.
 
+# %% [markdown] lang=ko
+# ## 4. 랜덤 탐색
+#
+# 같은 정도의 예산을 무작위로 씁니다. 학습률은 [1e-4, 1]에서 로그 균등 분포로, 유닛 수는 [2,
+# 256]에서 로그 균등 분포로, 은닉층은 한 개에서 세 개까지.
+
 # %%
 rng = np.random.default_rng(0)
 random_trials = []
@@ -170,6 +213,13 @@ figure
 # of many, so it is optimistic (we picked the luckiest); the test set, used now for the
 # first time, gives the honest estimate.
 
+# %% [markdown] lang=ko
+# ## 5. 최종 후보를 한 번만 테스트하기
+#
+# 두 탐색을 통틀어 검증 손실이 가장 좋은 시도입니다. 그 검증 점수는 여러 시도 중 최고였으므로
+# 낙관적입니다(가장 운 좋은 것을 골랐으니까요). 이제 처음으로 쓰는 테스트 세트가 정직한 추정치를
+# 줍니다.
+
 # %%
 best = min(grid + random_trials, key=lambda r: r["val_loss"])
 test_loss, test_accuracy = best["model"].evaluate(x_test, y_test, verbose=0)
@@ -191,6 +241,19 @@ print(f"test       loss {test_loss:.4f}, accuracy {test_accuracy:.4f}")
 #
 # The search space adds **weight decay** (an L2 penalty on the kernels) to the learning rate,
 # units and depth; both rates are drawn log-uniformly (`loguniform`).
+
+# %% [markdown] lang=ko
+# ## 6. scikit-learn의 `RandomizedSearchCV`로 같은 탐색
+#
+# Keras 사용자는 scikit-learn으로 탐색합니다. 모델은 *추정기*(`fit`, `predict`, `score`를 가진
+# 객체)가 되고, scikit-learn의 `RandomizedSearchCV`가 후보를 뽑아 각각 교차 검증하고 가장 좋은 것을
+# 남깁니다. `KerasClassifier`는 모델을 만드는 함수를 감쌉니다. 모든 선택이 탐색할 수 있는
+# 매개변수입니다: `model__units`와 `model__depth`는 모델 생성 함수로, `optimizer__learning_rate`는
+# 옵티마이저로 갑니다. 스케일러는 `Pipeline` 안에 있어서 훈련 폴드에만 맞춰집니다(누수 없음).
+# `random_state=0`이 모든 fit의 시드를 정하므로, 각 후보는 어디서 실행하든 같은 점수를 냅니다.
+#
+# 탐색 공간에는 학습률, 유닛 수, 깊이에 더해 **가중치 감소**(커널에 대한 L2 벌점)가 들어갑니다. 두
+# 비율 모두 로그 균등 분포(`loguniform`)로 뽑습니다.
 
 # %%
 def build_search_model(units=16, depth=1, weight_decay=0.0):
@@ -241,6 +304,17 @@ for name, value in search.best_params_.items():
 # `Client("tcp://host:8786")` instead: the search code does not change. Each trial uses one
 # BLAS thread in its worker, so two trials on two cores do not fight over them.
 
+# %% [markdown] lang=ko
+# ## 7. 코어 하나에서 클러스터로: Dask에서 같은 탐색
+#
+# 시도들은 서로 독립적이므로 나란히 실행할 수 있습니다. `n_jobs=-1`은 이 컴퓨터의 작업자
+# 프로세스에서 실행하고, `joblib.parallel_backend("dask")`를 쓰면 같은 탐색이 Dask 클러스터에서
+# 실행됩니다. 여기서 클러스터는 이 컴퓨터에 있는 작업자 프로세스 두 개(각각 스레드 하나)의
+# `LocalCluster`입니다. 실제 여러 컴퓨터에서는 스케줄러와 작업자를 띄우고(`dask scheduler`, `dask
+# worker tcp://host:8786`) 대신 `Client("tcp://host:8786")`라고 쓰면 됩니다. 탐색 코드는 바뀌지
+# 않습니다. 각 시도는 작업자 안에서 BLAS 스레드 하나만 쓰므로, 코어 두 개에서 시도 두 개가 스레드를
+# 두고 다투지 않습니다.
+
 # %%
 with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                   dashboard_address=None) as cluster, Client(cluster) as client:
@@ -279,6 +353,18 @@ figure
 # on Fashion-MNIST, a harder set, with the same budget. The book's weight decay adds
 # `0.5 * lambda * ||W||^2` to the loss; the Keras-style `l2(l)` adds `l * ||W||^2`, so
 # `lambda` becomes `l2(lambda / 2)`.
+
+# %% [markdown] lang=ko
+# ## 8. 책의 실험: 이미지 500장에서 학습률과 가중치 감소
+#
+# *밑바닥부터 시작하는 딥러닝*(6.5절)은 은닉층 6개(ReLU 유닛 100개씩)인 신경망을 훈련 이미지 단
+# 500장(그중 20%는 검증용으로 떼어 둠)으로 SGD 훈련하면서, 학습률을 10^-6 .. 10^-2에서, 가중치
+# 감소를 10^-8 .. 10^-4에서 모두 로그 균등 분포로 탐색합니다. 크기 100의 배치로 50 에포크, 시도
+# 100번입니다. 가장 좋은 시도는 MNIST에서 검증 정확도 약 0.83에 이르고, 좋은 시도들은 학습률 약
+# 0.001에서 0.01, 가중치 감소 10^-5 미만이라는 영역을 공유합니다. 여기서는 MNIST를 내려받을 수
+# 없으므로 더 어려운 Fashion-MNIST에서 같은 예산으로 실행합니다. 책의 가중치 감소는 손실에 `0.5 *
+# lambda * ||W||^2`를 더하고, Keras 방식의 `l2(l)`은 `l * ||W||^2`를 더하므로, `lambda`는 `l2(lambda
+# / 2)`가 됩니다.
 
 # %%
 (x_fashion, y_fashion), _ = tg.load_fashion_mnist()
@@ -331,6 +417,9 @@ figure
 
 # %% [markdown]
 # ## Checks
+
+# %% [markdown] lang=ko
+# ## 확인
 
 # %%
 assert len(grid) == len(GRID_RATES) * len(GRID_UNITS)
