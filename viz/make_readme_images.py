@@ -72,8 +72,8 @@ def explorer_picture(page_path, png_path):
     """The neuron's step-through page at its last backward step, as a PNG (None, after a
     note on stderr, when no browser is available)."""
     from .explorer import explore
-    from viz.explorer.browser import screenshot
-    from viz.explorer.examples import neuron
+    from .explorer.browser import screenshot
+    from .explorer.examples import neuron
 
     page = explore(neuron()[0])
     page.save(page_path)

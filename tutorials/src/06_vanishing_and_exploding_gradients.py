@@ -152,6 +152,11 @@ viz.plot_gradient_trace(tracers, kind="lines", parameter="kernel")
 # play button. Compare the sigmoid net with N(0, 1) weights and its fix: the first layers'
 # bars (flagged "vanishing", below 1/100 of the output layer's) against bars of one height.
 
+# %% [markdown] lang=ko
+# 움직이는 모습으로 볼 수도 있습니다. `viz.explore_trace`는 기록된 모든 스텝의 막대를 슬라이더와
+# 재생 버튼으로 보여 줍니다. N(0, 1) 가중치의 시그모이드 신경망과 그 해결책을 비교해 보세요. 앞쪽
+# 층의 막대("vanishing" 표시, 출력층의 1/100 미만)와 높이가 고른 막대가 대비됩니다.
+
 # %%
 trace_page = viz.explore_trace({label: tracers[label]
                                 for label in ("sigmoid, N(0, 1)", "ReLU, He, BN")},
@@ -161,6 +166,10 @@ trace_page
 # %% [markdown]
 # One training step of the sigmoid net, op by op: step to the end of the backward pass and
 # click `dense_1.kernel` to see its gradient and its "vanishing" flag (the tracer's thresholds).
+
+# %% [markdown] lang=ko
+# 시그모이드 신경망의 훈련 스텝 하나를 연산 단위로 따라가 봅니다. 역전파의 끝까지 진행한 다음
+# `dense_1.kernel`을 클릭하면 그 기울기와 "vanishing" 표시(트레이서의 기준)를 볼 수 있습니다.
 
 # %%
 tg.manual_seed(0)
