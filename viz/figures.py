@@ -43,11 +43,8 @@ def _shell():
 
 
 def enable_notebook_display() -> bool:
-    """Make IPython show figures as PNG pictures; False outside IPython. Safe to repeat.
-
-    >>> enable_notebook_display()  # plain Python: nothing to do
-    False
-    """
+    """Make IPython show figures as PNG pictures; False outside IPython (nothing to do).
+    Safe to repeat."""
     shell = _shell()
     if shell is None:
         return False

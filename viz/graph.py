@@ -140,14 +140,14 @@ def _parent_path(path):
 class _Layout:
     """Decides, for each tensor and op, its node id, its module and whether it is hidden."""
 
-    def __init__(self, walk: GraphWalk, group_by_module: bool, collapse):
+    def __init__(self, walk: GraphWalk, group_by_module: bool, collapse, group_loss=True):
         self.walk = walk
         root_ids = {id(t) for t in walk.roots}
         self.kind = {key: _kind(t, root_ids) for key, t in walk.tensors.items()}
         self.path = {}  # id -> module path of each tensor and op (None: outside modules)
         for key, node in walk.ops.items():
             self.path[key] = node.module_path if (group_by_module or collapse) else None
-        if group_by_module or collapse:
+        if group_loss and (group_by_module or collapse):
             for key in graph_layout.loss_ops(walk):
                 self.path[key] = LOSS_GROUP
         for key, tensor in walk.tensors.items():
@@ -221,7 +221,7 @@ def _check_arguments(collapse_modules, rankdir, max_values) -> None:
 
 def draw_graph(tensor_or_tensors, show_values=True, show_grads=True, group_by_module=True,
                collapse_modules="auto", rankdir="auto", max_values=4,
-               legend=True) -> GraphDiagram:
+               legend=True, group_loss=True) -> GraphDiagram:
     """The computation graph that produced one or more tensors, as a Graphviz diagram.
 
     Args:
@@ -245,6 +245,8 @@ def draw_graph(tensor_or_tensors, show_values=True, show_grads=True, group_by_mo
             ``"RL"``, ``"BT"``.
         max_values: the most values printed per tensor.
         legend: put the legend (colours used, kinds of node) under the picture.
+        group_loss: give the ops after the model (the loss) a box, or a node when collapsed,
+            of their own (``False``: they stay loose, as ops outside any module).
 
     Returns:
         A :class:`~viz.graph_render.GraphDiagram` (a ``graphviz.Digraph``): shown inline in
@@ -266,10 +268,10 @@ def draw_graph(tensor_or_tensors, show_values=True, show_grads=True, group_by_mo
         if collapse_modules:
             notes.append(f"{len(walk.ops)} ops shown as one box per module")
             notes.append("(collapse_modules=False: every op)")
-    layout = _Layout(walk, group_by_module, collapse_modules)
+    layout = _Layout(walk, group_by_module, collapse_modules, group_loss)
     for key in titles:  # a titled result (dy/dx, d2y/dx2) is an output, not a loss
         layout.kind[key] = "output"
-    members = _module_members(walk, layout)
+    members = graph_layout.module_members(walk, layout)
     edges = _edges(walk, layout)
     drawn = ([layout.node_id[k] for k in walk.tensors if k not in layout.group]
              + [layout.node_id[k] for k in walk.ops if k not in layout.group]
@@ -332,9 +334,9 @@ def draw_graph(tensor_or_tensors, show_values=True, show_grads=True, group_by_mo
         _draw_modules(members, layout, target, module_magnitudes, scale, show_grads)
         kinds_drawn.add("module")
     if wrap:
-        _wrap_into_rows(dot, rank, edges)
+        graph_layout.wrap_into_rows(dot, rank, edges)
     elif not layout.group:
-        _parameters_beside_their_ops(walk, layout, target)
+        graph_layout.parameters_beside_their_ops(walk, layout, target)
     # Innermost boxes first: a subgraph is copied into its parent when attached.
     for path in sorted(clusters, key=lambda p: -p.count("/")):
         parent = _parent_path(path)
@@ -357,70 +359,6 @@ def draw_graph(tensor_or_tensors, show_values=True, show_grads=True, group_by_mo
     # keys of walk_graph(): lets a page built on the drawing find the objects in it.
     dot.node_names = {key: layout.display(key) for key in layout.node_id}
     return dot
-
-
-def _wrap_into_rows(dot, rank: dict, edges: list) -> None:
-    """Rows of consecutive ranks, one under the other, each read left to right: an edge from
-    one row to the next does not pull the rows into a staircase (``constraint=false``); an
-    invisible edge between the rows' first nodes keeps them stacked and left-aligned."""
-    columns = graph_layout.wrap_columns(max(rank.values()) + 1)
-    rows = graph_layout.rows(rank, columns)
-    row_of = {node: index for index, row in enumerate(rows) for node in row}
-    for index, row in enumerate(rows):
-        with dot.subgraph(name=f"rank_row_{index}") as same:
-            same.attr(rank="same")
-            for node_id in sorted(row, key=rank.get):
-                same.node(node_id)
-    for source, destination, attributes in edges:
-        if row_of[source] != row_of[destination]:
-            attributes["constraint"] = "false"
-    firsts = [min(row, key=rank.get) for row in rows]
-    for upper, lower in zip(firsts, firsts[1:]):
-        dot.edge(upper, lower, style="invis", weight="10")
-
-
-def _parameters_beside_their_ops(walk: GraphWalk, layout: _Layout, target) -> None:
-    """Put each weight on the rank of the one op that uses it: the main path stays straight
-    and every layer takes two ranks fewer."""
-    for key in walk.tensors:
-        consumers = walk.consumers.get(key, [])
-        if layout.kind[key] != "parameter" or len(consumers) != 1:
-            continue
-        op_key = id(consumers[0])
-        if layout.cluster(op_key) != layout.cluster(key):
-            continue
-        with target(layout.cluster(key)).subgraph(name=f"rank_{layout.node_id[key]}") as same:
-            same.attr(rank="same")
-            same.node(layout.node_id[key])
-            same.node(layout.node_id[op_key])
-
-
-def _module_members(walk: GraphWalk, layout: _Layout) -> dict:
-    """Per collapsed module: op count, in/out shapes and parameters."""
-    members = {group: {"ops": 0, "in": [], "out": [], "params": []} for group in layout.group_id}
-    for key in walk.ops:
-        group = layout.group.get(key)
-        if group is None:
-            continue
-        info = members[group]
-        info["ops"] += 1
-        for parent in walk.op_inputs[key]:
-            if layout.group.get(id(parent)) != group and parent.shape not in info["in"]:
-                info["in"].append(parent.shape)
-    for key, tensor in walk.tensors.items():
-        group = layout.group.get(key)
-        if group is None:
-            producer = tensor.grad_fn
-            source = layout.group.get(id(producer)) if producer is not None else None
-            if source is not None and tensor.shape not in members[source]["out"]:
-                members[source]["out"].append(tensor.shape)  # a root made inside a module
-            continue
-        if layout.kind[key] == "parameter":
-            members[group]["params"].append(tensor)
-        outside = any(layout.group.get(id(op)) != group for op in walk.consumers.get(key, []))
-        if outside and tensor.shape not in members[group]["out"]:
-            members[group]["out"].append(tensor.shape)
-    return members
 
 
 def _draw_modules(members, layout: _Layout, target, magnitudes, scale, show_grads) -> None:

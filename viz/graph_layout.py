@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["AUTO_COLLAPSE", "LONG_CHAIN", "loss_ops", "ranks", "wrap_columns", "rows"]
+__all__ = ["AUTO_COLLAPSE", "LONG_CHAIN", "loss_ops", "module_members",
+           "parameters_beside_their_ops", "ranks", "rows", "wrap_columns", "wrap_into_rows"]
 
 #: more drawn nodes than this (with modules in the graph): collapse modules by default
 AUTO_COLLAPSE = 60
@@ -107,3 +108,67 @@ def rows(rank: dict, columns: int) -> list[list]:
     for node, value in rank.items():
         grouped.setdefault(value // columns, []).append(node)
     return [grouped[index] for index in sorted(grouped)]
+
+
+def wrap_into_rows(dot, rank: dict, edges: list) -> None:
+    """Rows of consecutive ranks, one under the other, each read left to right: an edge from
+    one row to the next does not pull the rows into a staircase (``constraint=false``); an
+    invisible edge between the rows' first nodes keeps them stacked and left-aligned."""
+    columns = wrap_columns(max(rank.values()) + 1)
+    grid = rows(rank, columns)
+    row_of = {node: index for index, row in enumerate(grid) for node in row}
+    for index, row in enumerate(grid):
+        with dot.subgraph(name=f"rank_row_{index}") as same:
+            same.attr(rank="same")
+            for node_id in sorted(row, key=rank.get):
+                same.node(node_id)
+    for source, destination, attributes in edges:
+        if row_of[source] != row_of[destination]:
+            attributes["constraint"] = "false"
+    firsts = [min(row, key=rank.get) for row in grid]
+    for upper, lower in zip(firsts, firsts[1:]):
+        dot.edge(upper, lower, style="invis", weight="10")
+
+
+def parameters_beside_their_ops(walk, layout, target) -> None:
+    """Put each weight on the rank of the one op that uses it: the main path stays straight
+    and every layer takes two ranks fewer."""
+    for key in walk.tensors:
+        consumers = walk.consumers.get(key, [])
+        if layout.kind[key] != "parameter" or len(consumers) != 1:
+            continue
+        op_key = id(consumers[0])
+        if layout.cluster(op_key) != layout.cluster(key):
+            continue
+        with target(layout.cluster(key)).subgraph(name=f"rank_{layout.node_id[key]}") as same:
+            same.attr(rank="same")
+            same.node(layout.node_id[key])
+            same.node(layout.node_id[op_key])
+
+
+def module_members(walk, layout) -> dict:
+    """Per collapsed module: op count, in/out shapes and parameters."""
+    members = {group: {"ops": 0, "in": [], "out": [], "params": []} for group in layout.group_id}
+    for key in walk.ops:
+        group = layout.group.get(key)
+        if group is None:
+            continue
+        info = members[group]
+        info["ops"] += 1
+        for parent in walk.op_inputs[key]:
+            if layout.group.get(id(parent)) != group and parent.shape not in info["in"]:
+                info["in"].append(parent.shape)
+    for key, tensor in walk.tensors.items():
+        group = layout.group.get(key)
+        if group is None:
+            producer = tensor.grad_fn
+            source = layout.group.get(id(producer)) if producer is not None else None
+            if source is not None and tensor.shape not in members[source]["out"]:
+                members[source]["out"].append(tensor.shape)  # a root made inside a module
+            continue
+        if layout.kind[key] == "parameter":
+            members[group]["params"].append(tensor)
+        outside = any(layout.group.get(id(op)) != group for op in walk.consumers.get(key, []))
+        if outside and tensor.shape not in members[group]["out"]:
+            members[group]["out"].append(tensor.shape)
+    return members

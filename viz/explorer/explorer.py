@@ -87,7 +87,7 @@ def _draw(roots, labels, grads, modules, rankdir, max_values):
             if label is not None:
                 root.name = label
         return draw_graph(roots, collapse_modules=modules, rankdir=rankdir,
-                          max_values=max_values)
+                          max_values=max_values, group_loss=False)  # boxes = the modules
     finally:
         for tensor, grad in saved_grads.items():
             tensor.grad = grad
