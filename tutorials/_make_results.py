@@ -119,6 +119,18 @@ RESULTS: dict[str, list[tuple[str, str, str]]] = {
          "RandomizedSearchCV 최고 교차 검증 정확도", "f'{search.best_score_:.3f}'"),
         ("book's search, best validation accuracy", "책의 탐색, 최고 검증 정확도",
          "f\"{book['mean_test_score'].max():.3f}\""),
+        ("search time, one process / Dask cluster", "탐색 시간, 프로세스 하나 / Dask 클러스터",
+         "f'{one_process_seconds:.1f} s / {cluster_seconds:.1f} s'"),
+    ],
+    "13": [
+        ("first-step gradient ratio t=0/t=27, SimpleRNN / LSTM / GRU",
+         "첫 스텝 기울기 비율 t=0/t=27, SimpleRNN / LSTM / GRU",
+         "' / '.join(f'{first_ratios[k]:.1e}' for k in ('SimpleRNN', 'LSTM', 'GRU'))"),
+        ("test accuracy after one epoch, SimpleRNN / LSTM / GRU",
+         "한 에포크 후 테스트 정확도, SimpleRNN / LSTM / GRU",
+         "' / '.join(f'{test_accuracy[k]:.3f}' for k in ('SimpleRNN', 'LSTM', 'GRU'))"),
+        ("adding problem test MSE, SimpleRNN / LSTM", "덧셈 문제 테스트 MSE, SimpleRNN / LSTM",
+         "f\"{adding_mse['SimpleRNN']:.4f} / {adding_mse['LSTM']:.4f}\""),
     ],
 }
 

@@ -17,6 +17,27 @@
 # gate's bias), how training changes it, the exploding SimpleRNN and `clipnorm`, and the
 # adding problem, a task that needs a memory of 50 steps: SimpleRNN learns only its recent
 # half, LSTM solves it.
+#
+# Terms in English and Korean: [glossary](../docs/glossary.md).
+
+# %% [markdown] lang=ko
+# # 13 - 순환 신경망과 시간을 거슬러 가는 기울기
+#
+# **강의 내용.** 순환 층은 시퀀스를 한 스텝씩 읽으며 은닉 상태를 다음 스텝으로 넘깁니다:
+# `h_t = tanh(x_t @ W + h_prev @ U + b)`. 28 스텝을 펼치면 가중치를 공유하는 28층
+# 신경망이 되고, 이를 학습하는 것이 시간에 대한 역전파(BPTT)입니다. 27번째 스텝의 손실에서
+# 0번째 스텝까지 도달한 기울기는 야코비안 `dh_t/dh_prev`를 27번 곱한 값입니다. 그래서
+# 강의에서 가장 깊은 신경망은 순환 신경망이며, 기울기 소실과 폭주가 처음 연구된 곳도
+# 여기입니다. LSTM(그리고 이후의 GRU)은 이 문제를 풀려고 만들어졌습니다. LSTM의 셀 상태는
+# *덧셈*으로 갱신되고(`c_t = f * c_prev + i * g`), 그 기울기는 가중치 행렬도 찌그러뜨리는
+# 함수도 거치지 않고 망각 게이트 `f`만 곱해져 거슬러 갑니다.
+#
+# **살펴볼 점.** `TimeGradientTracer`는 모든 타임 스텝 t에 대해 `||dL/dh_t||`를
+# 기록합니다. t = 0과 t = 27의 비율은 기울기가 거슬러 가는 동안 얼마나 살아남는지를
+# 말해 줍니다. 첫 스텝에서 이 비율을 실제로 정하는 것(순환 초기화, 망각 게이트의 편향),
+# 학습이 이를 어떻게 바꾸는지, 폭주하는 SimpleRNN과 `clipnorm`, 그리고 50 스텝의 기억이
+# 필요한 덧셈 문제(SimpleRNN은 최근 절반만 배우고 LSTM은 풉니다)를 보세요. 용어는
+# [용어집](../../docs/glossary.md)을 참고하세요.
 
 # %%
 # %matplotlib inline
@@ -43,6 +64,13 @@ started = time.perf_counter()
 # input of a recurrent layer has the shape (batch, time, features) = (batch, 28, 28). The
 # top rows (t = 0, 1, ...) are mostly black background; the garment comes in the middle.
 
+# %% [markdown] lang=ko
+# ## 1. 시퀀스로서의 이미지
+#
+# Fashion-MNIST 이미지를 한 행씩 읽으면 28픽셀짜리 타임 스텝 28개의 시퀀스가 됩니다.
+# 순환 층의 입력 모양은 (배치, 시간, 특성) = (배치, 28, 28)입니다. 위쪽 행들(t = 0, 1,
+# ...)은 대부분 검은 배경이고, 옷은 가운데에 나옵니다.
+
 # %%
 (x_train, y_train), (x_test, y_test) = load_fashion_mnist()
 train_size, test_size = (3000, 1000) if QUICK else (60000, 10000)
@@ -58,6 +86,16 @@ print("sequences", x_train.shape, "= (batch, time steps, features per step)")
 # gate's bias starts at 1). Each layer has a `kernel` (features, gates * units), a
 # `recurrent_kernel` (units, gates * units) and a bias; the LSTM has 4 gates (i, f, c, o),
 # the GRU 3 (z, r, h) and, with Keras 3's default `reset_after=True`, two bias rows.
+
+# %% [markdown] lang=ko
+# ## 2. 유닛 수가 같은 세 가지 셀
+#
+# Keras 기본값의 `SimpleRNN`, `LSTM`, `GRU`: `kernel_initializer="glorot_uniform"`,
+# `recurrent_initializer="orthogonal"`, 그리고 LSTM은 `unit_forget_bias=True`(망각
+# 게이트의 편향이 1에서 시작). 각 층은 `kernel`(특성, 게이트 수 * 유닛),
+# `recurrent_kernel`(유닛, 게이트 수 * 유닛)과 편향을 가집니다. LSTM의 게이트는 4개
+# (i, f, c, o), GRU는 3개(z, r, h)이며, Keras 3의 기본값 `reset_after=True`에서는 편향이
+# 두 줄입니다.
 
 # %%
 UNITS = 64
@@ -81,6 +119,15 @@ for cell in CELLS.values():
 #
 # One batch of 256 images, one backward pass, the loss on the last step's output only:
 # every bit of gradient at t < 27 came back through the recurrence.
+
+# %% [markdown] lang=ko
+# 특성 28개에 대한 `LSTM(64)`: `4 * (64 * (28 + 64) + 64) = 23,808`개의 파라미터로
+# SimpleRNN의 5,952개의 네 배입니다. GRU는 `3 * (64 * (28 + 64) + 2 * 64) = 18,048`개.
+#
+# ## 3. 첫 스텝에서 시간을 거슬러 가는 기울기
+#
+# 이미지 256장의 배치 하나, 역전파 한 번, 손실은 마지막 스텝의 출력에만 걸립니다.
+# t < 27에 있는 기울기는 모두 순환을 거슬러 온 것입니다.
 
 # %%
 batch_x, batch_y = tg.Tensor(x_train[:256]), y_train[:256]
@@ -132,6 +179,30 @@ viz.plot_time_gradients(first_tracers, heatmap=False)
 # The same budget for every cell: one epoch of Adam (learning rate 1e-3, batch 64), the
 # tracer recording every 50th step as a `fit` callback.
 
+# %% [markdown] lang=ko
+# 선을 오른쪽(손실에 가장 가까운 마지막 스텝)에서 왼쪽으로 읽으세요.
+#
+# * **작은 무작위 순환 커널의 SimpleRNN**: 매 스텝 기울기에 `diag(1 - h**2) @ U^T`가
+#   곱해지고, 그 크기는 U의 가장 큰 특이값(여기서는 약 0.4) 이하입니다. 기울기는 세
+#   스텝마다 약 10배씩 줄어듭니다. 교과서에 나오는 그대로의 시간에 대한 기울기 소실입니다.
+# * **Keras의 직교 커널을 쓴 SimpleRNN**: 직교 행렬 U는 모든 벡터의 길이를 보존하므로,
+#   기울기는 tanh가 포화되는 곳(`1 - h**2 < 1`), 즉 옷의 밝은 가운데 행에서만 줄어듭니다.
+#   직교 초기화가 Keras의 기본값인 이유가 바로 이것입니다.
+# * **LSTM**: 처음에는 기울기가 매 스텝 망각 게이트만큼 줄어듭니다: `sigmoid(1) = 0.73`,
+#   `0.73**27 = 2e-4`. 셀 상태는 고속도로이지만 게이트가 반쯤 닫힌 채로 시작합니다.
+#   기억이 필요한 곳에서 게이트를 열어 두는 법을 네트워크가 *배워야* 합니다.
+# * **GRU**: `h_t = z * h_prev + (1 - z) * hh`에서 업데이트 게이트 `z`가 처음에는 0.5
+#   근처라서, 직접 경로에서 스텝마다 기울기의 절반을 잃습니다.
+#
+# 따라서 첫 스텝, 28개 행에서는 게이트가 있는 셀이 직교 SimpleRNN보다 기울기를 *덜*
+# 보존합니다. 게이트 셀이 주는 것은 기울기를 보존할 수 있는 능력이며, 다음 두 실험에서
+# 그 능력이 쓰이는 것을 봅니다.
+#
+# ## 4. 트레이서와 함께 Fashion-MNIST 학습 (Keras 스타일)
+#
+# 모든 셀에 같은 예산: Adam(학습률 1e-3, 배치 64)으로 한 에포크, 트레이서는 `fit`
+# 콜백으로 50 스텝마다 기록합니다.
+
 # %%
 histories, fit_tracers, test_accuracy, fit_seconds = {}, {}, {}, {}
 for name, cell in CELLS.items():
@@ -166,6 +237,20 @@ viz.plot_time_gradients(fit_tracers, record=-1)
 # the weights into tanh's flat regions, where nothing learns any more. `clipnorm=1.0`
 # rescales each weight's gradient to norm at most 1 before the step (Keras's option, per
 # weight; `global_clipnorm` clips all together), keeping its direction.
+
+# %% [markdown] lang=ko
+# 히트맵은 첫 학습 스텝(아래)에서 마지막 스텝(위)까지 이어집니다. 백 스텝 안에 왼쪽의
+# 어두운 부분이 사라집니다: 네트워크가 첫 행까지 마지막 행과 비슷한 크기의 기울기가
+# 도달하는 가중치를 배웁니다. 옷을 분류하는 데 28 스텝은 짧습니다. 세 셀 모두 배우며,
+# 유닛당 파라미터가 더 많은 게이트 셀이 한 에포크에서 조금 더 높은 정확도에 이릅니다.
+#
+# ## 5. 폭주하는 SimpleRNN과 `clipnorm`
+#
+# 순환 커널을 직교 행렬의 2배로 만들면 각 스텝이 기울기를 두 배로 만들 수 있고, 27
+# 스텝이 지나면 첫 스텝의 기울기는 엄청나게 커집니다. 이런 기울기로 평범한 SGD 한 스텝을
+# 밟으면 가중치가 tanh의 평평한 영역으로 날아가 더 이상 아무것도 배우지 못합니다.
+# `clipnorm=1.0`은 스텝 전에 각 가중치의 기울기를 방향은 그대로 두고 노름이 최대 1이
+# 되도록 줄입니다(Keras의 옵션, 가중치별; `global_clipnorm`은 전체를 함께 자릅니다).
 
 # %%
 steps = 40 if QUICK else 300
@@ -205,6 +290,19 @@ viz.plot_history(explode_runs, metrics=["loss"])
 # second marked number and guess 0.5 for the first: 1/12 = 0.083. Doing better needs the
 # first marked number to be carried through 25 to 50 steps of distracting numbers.
 # Explicit training loop, Adam, 32 units.
+
+# %% [markdown] lang=ko
+# 클리핑이 없으면 첫 스텝의 기울기(노름이 수천)가 가중치를 망가뜨립니다. 손실은 오랫동안
+# 찍기 수준에 머물다가 천천히 회복합니다. 클리핑을 하면 같은 네트워크가 곧바로 배웁니다.
+#
+# ## 6. 긴 기억이 필요한 과제: 덧셈 문제
+#
+# 각 시퀀스는 두 특성으로 된 T = 50 스텝입니다: [0, 1] 구간의 난수와, 정확히 두
+# 스텝(처음 다섯 스텝 중 하나와 후반부 중 하나)에서 1인 표시. 목표는 표시된 두 수의
+# 합입니다. 평균 1.0을 예측하면 평균 제곱 오차는 1/6 = 0.167입니다. 최근만 기억하는
+# 네트워크는 두 번째 수를 찾고 첫 번째는 0.5로 추측할 수 있습니다: 1/12 = 0.083. 그보다
+# 나으려면 첫 번째 수를 방해하는 수 25~50개를 지나도록 간직해야 합니다. 명시적 학습
+# 루프, Adam, 유닛 32개.
 
 # %%
 LENGTH = 20 if QUICK else 50
@@ -263,6 +361,21 @@ viz.plot_time_gradients(adding_tracers)
 # can close its input gate and keep its cell state as it was.
 #
 # ## Checks
+
+# %% [markdown] lang=ko
+# SimpleRNN의 오차는 1/12 근처에 머뭅니다: 끝나기 몇 스텝 전의 두 번째 수는 읽게 되지만
+# 첫 번째 수는 끝내 읽지 못합니다. LSTM의 오차는 훨씬 아래로 떨어집니다.
+#
+# 선은 첫 학습 스텝을 보여 줍니다: 첫 번째 표시된 수가 있는 앞쪽 스텝들은 마지막 스텝
+# 기울기의 6e-3(SimpleRNN)과 2e-5(LSTM)를 받습니다. 히트맵은 학습이 하는 일을 보여
+# 줍니다. SimpleRNN의 몫은 최근 수를 따라가는 법을 배우는 처음 수백 스텝 동안 약 1e-5로
+# 떨어집니다. LSTM에서는 수백 스텝쯤 지나 손실이 떨어지는 바로 그 순간 왼쪽이 한꺼번에
+# 밝아집니다: 망각 게이트가 열려 있는 법을 배웠고, 시간을 거슬러 가는 길도 열렸습니다.
+# 나중에는 SimpleRNN의 기울기도 앞쪽 스텝에 닿지만 오차는 1/12에 머뭅니다: 도달하는
+# 기울기가 오래가는 기억은 아닙니다. tanh 상태는 첫 표시 뒤에 오는 25~50개의 수마다
+# 다시 쓰이지만, LSTM은 입력 게이트를 닫고 셀 상태를 그대로 지킬 수 있습니다.
+#
+# ## 점검
 
 # %%
 adding_ratio = {name: tracer.ratio(record=-1) for name, tracer in adding_tracers.items()}
