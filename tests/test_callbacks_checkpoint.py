@@ -28,7 +28,7 @@ class SavingModel:
                 raise OSError("disk full (simulated) half-way through the write")
             handle.write("complete")
         # The checkpoint writes to a temporary ".tmp-<random>-<name>" first; record <name>.
-        self.saves.append((kind, re.sub(r"^\.tmp-[^-]+-", "", os.path.basename(path))))
+        self.saves.append((kind, re.sub(r"^\.tmp-\d+-[0-9a-f]+-", "", os.path.basename(path))))
 
     def save(self, path):
         self._write("model", path)

@@ -17,9 +17,14 @@ File format (version 1). A file is a ZIP archive of ``.npy`` arrays as written b
 Nothing is pickled: files are read with ``numpy.load(..., allow_pickle=False)``, so a file
 carrying pickled objects (which could run code when loaded) is refused with an error.
 
-Writes are atomic: the archive is written to a temporary file in the same directory,
-flushed to disk, then moved over the target with ``os.replace``. A crash leaves either the old
-file or the new one in place, never half of one.
+Writes are atomic (:mod:`tinygrad_edu.atomic_write`): the archive is written to a temporary
+file in the same directory, flushed to disk, then moved over the target with ``os.replace``.
+A crash leaves either the old file or the new one in place, never half of one, and the next
+save into that folder removes the temporary file a killed save left behind.
+
+Reading trusts nothing in the file (:mod:`tinygrad_edu.archive`): a damaged, truncated or
+hostile file, a malformed header or architecture, a non-numeric weight or an architecture
+that would allocate more weights than the file holds gives a ValueError naming the field.
 
 >>> import os, tempfile
 >>> import tinygrad_edu as tg
@@ -36,11 +41,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 
 import numpy as np
 
+from tinygrad_edu.archive import read_archive
+from tinygrad_edu.atomic_write import atomic_write
 from tinygrad_edu.nn.module import Module, module_registry
+from tinygrad_edu.nn.parameter import allocation_budget
 from tinygrad_edu.nn.weights import register_file_format
 
 __all__ = ["save_model", "load_model", "save_weights", "load_weights", "FORMAT_VERSION"]
@@ -51,22 +58,9 @@ _WEIGHT_PREFIX = "weights/"
 
 
 # ----- writing --------------------------------------------------------------------------------
-def _write_atomic(path, members: dict) -> None:
-    """Write ``members`` as an .npz archive to ``path`` via a temporary file + os.replace."""
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-",
-                                         suffix=os.path.basename(path))
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            np.savez(stream, allow_pickle=False, **members)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
+def _write_atomic(path, members: dict, who: str) -> None:
+    """Write ``members`` as an .npz archive to ``path`` (see :mod:`tinygrad_edu.atomic_write`)."""
+    atomic_write(path, lambda stream: np.savez(stream, allow_pickle=False, **members), who)
 
 
 def _weight_members(module: Module) -> tuple[dict, list]:
@@ -85,11 +79,19 @@ def _header(kind: str, names: list) -> np.ndarray:
                                 "kind": kind, "weights": names}))
 
 
+def _json_ready(config) -> bool:
+    try:
+        json.dumps(config)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 def save_weights(module: Module, path) -> None:
     """Write ``module``'s parameters and buffers (no architecture) to ``path``."""
     members, names = _weight_members(module)
     members["__format__"] = _header("weights", names)
-    _write_atomic(path, members)
+    _write_atomic(path, members, "save_weights")
 
 
 def save_model(model: Module, path) -> None:
@@ -101,90 +103,141 @@ def save_model(model: Module, path) -> None:
     architecture = {"class_name": type(model).__name__, "config": model.get_config()}
     try:
         architecture_json = json.dumps(architecture)
-    except TypeError as error:
+    except (TypeError, ValueError) as error:
+        culprit = next((f"{layer.name} ({type(layer).__name__})" for layer in model.modules()
+                        if not _json_ready(layer.get_config())), model.name)
         raise TypeError(
-            f"save: the configuration of {model.name} cannot be written as JSON ({error}). "
-            "A custom layer or activation object cannot be saved with the architecture; "
-            "use model.save_weights(path) and rebuild the model in code instead."
+            f"save_model: the configuration of {culprit} cannot be written as JSON ({error}). "
+            "A lambda or custom function as activation, or a custom layer object, cannot be "
+            "saved with the architecture: give the activation by name (activation='relu'), "
+            "or use model.save_weights(path) and rebuild the model in code."
         ) from None
     members, names = _weight_members(model)
     members["__format__"] = _header("model", names)
     members["__architecture__"] = np.array(architecture_json)
-    _write_atomic(path, members)
+    _write_atomic(path, members, "save_model")
 
 
 # ----- reading --------------------------------------------------------------------------------
-def _read(path) -> tuple[dict, dict, dict | None]:
+_TEXT_MEMBERS = ("__format__", "__architecture__")
+
+
+def _json_member(members, name, path, who):
+    array = members.pop(name, None)
+    if array is None:
+        return None
+    try:
+        return json.loads(str(array))
+    except (json.JSONDecodeError, RecursionError) as error:
+        detail = "nested too deeply" if isinstance(error, RecursionError) else error
+        raise ValueError(f"{who}: {path!r}: the {name} entry is not valid JSON ({detail})"
+                         ) from None
+
+
+def _checked_header(header, path, who) -> dict:
+    if not isinstance(header, dict) or header.get("format") != _FORMAT_NAME:
+        raise ValueError(f"{who}: {path!r} is not a tinygrad_edu file (no valid __format__ "
+                         "entry)")
+    version = header.get("version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ValueError(f"{who}: {path!r}: __format__ field 'version' must be a positive "
+                         f"integer, got {version!r}")
+    if version > FORMAT_VERSION:
+        raise ValueError(f"{who}: {path!r} uses format version {version}; this version of "
+                         f"tinygrad_edu reads up to {FORMAT_VERSION}. Upgrade it.")
+    if header.get("kind") not in ("model", "weights"):
+        raise ValueError(f"{who}: {path!r}: __format__ field 'kind' must be 'model' or "
+                         f"'weights', got {header.get('kind')!r}")
+    names = header.get("weights")
+    if (not isinstance(names, list) or not all(isinstance(n, str) for n in names)
+            or len(set(names)) != len(names)):
+        raise ValueError(f"{who}: {path!r}: __format__ field 'weights' must be a list of "
+                         "distinct weight names (strings)")
+    return header
+
+
+def _checked_architecture(architecture, path, who):
+    if architecture is None:
+        return None
+    if (not isinstance(architecture, dict) or not isinstance(architecture.get("class_name"), str)
+            or not isinstance(architecture.get("config", {}), dict)):
+        raise ValueError(f"{who}: {path!r}: the __architecture__ entry must be an object "
+                         '{"class_name": "<a string>", "config": {...}}, got '
+                         f"{json.dumps(architecture)[:80]}")
+    return architecture
+
+
+def _read(path, who="load") -> tuple[dict, dict, dict | None]:
     """(header, weights by name, architecture or None) from a file, refusing pickles."""
     path = os.fspath(path)
     if not os.path.exists(path):
-        raise FileNotFoundError(f"load: no such file: {path!r}")
+        raise FileNotFoundError(f"{who}: no such file: {path!r}")
+    if os.path.isdir(path):
+        raise ValueError(f"{who}: {path!r} is a folder; give the path of a saved file")
     with open(path, "rb") as stream:
         magic = stream.read(2)
     if magic[:1] == b"\x80":  # the first byte of every pickle since protocol 2
         raise ValueError(
-            f"load: {path!r} is a pickle. Pickles are refused because unpickling can run "
+            f"{who}: {path!r} is a pickle. Pickles are refused because unpickling can run "
             "arbitrary code; tinygrad_edu files hold plain arrays only."
         )
     if magic != b"PK":
-        raise ValueError(f"load: {path!r} is not a tinygrad_edu file (not an .npz archive)")
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            if not hasattr(archive, "files"):
-                raise ValueError("the file holds a single array, not a saved model")
-            members = {name: archive[name] for name in archive.files}
-    except ValueError as error:
-        if "pickle" in str(error).lower():
-            raise ValueError(
-                f"load: {path!r} contains pickled Python objects. They are refused because "
-                "unpickling can run arbitrary code; tinygrad_edu files hold plain arrays only."
-            ) from None
-        raise ValueError(f"load: {path!r} is not a tinygrad_edu file ({error})") from None
-    except OSError as error:
-        raise ValueError(f"load: {path!r} is not a tinygrad_edu file ({error})") from None
-    header_array = members.pop("__format__", None)
-    header = None
-    if header_array is not None and header_array.dtype.kind == "U":
-        try:
-            header = json.loads(str(header_array))
-        except json.JSONDecodeError:
-            header = None
-    if not isinstance(header, dict) or header.get("format") != _FORMAT_NAME:
-        raise ValueError(f"load: {path!r} is not a tinygrad_edu file (no valid __format__ entry)")
-    if header.get("version", 0) > FORMAT_VERSION:
-        raise ValueError(f"load: {path!r} uses format version {header['version']}; this "
-                         f"version of tinygrad_edu reads up to {FORMAT_VERSION}. Upgrade it.")
-    architecture_array = members.pop("__architecture__", None)
-    architecture = None if architecture_array is None else json.loads(str(architecture_array))
-    order = header.get("weights", [])
+        raise ValueError(f"{who}: {path!r} is not a tinygrad_edu file (not an .npz archive)")
+    members = read_archive(path, who, text_members=_TEXT_MEMBERS)
+    header = _checked_header(_json_member(members, "__format__", path, who), path, who)
+    architecture = _checked_architecture(
+        _json_member(members, "__architecture__", path, who), path, who)
     weights = {}
-    for name in order:
+    for name in header["weights"]:
         array = members.get(_WEIGHT_PREFIX + name)
         if array is None:
-            raise ValueError(f"load: {path!r} is damaged: weight {name!r} is listed but missing")
+            raise ValueError(f"{who}: {path!r} is damaged: weight {name!r} is listed but missing")
         weights[name] = array
     return header, weights, architecture
 
 
 def load_model(path) -> Module:
-    """Rebuild a model saved by ``model.save(path)``: architecture, then weights."""
-    header, weights, architecture = _read(path)
+    """Rebuild a model saved by ``model.save(path)``: architecture, then weights.
+
+    The architecture may not create more weight values than the file holds: a damaged or
+    hostile size (``"units": 30000000``) fails before anything that large is allocated.
+    """
+    header, weights, architecture = _read(path, "load_model")
     if architecture is None:
         raise ValueError(
             f"load_model: {os.fspath(path)!r} holds weights only (written by save_weights). "
             "Build the model in code, then call model.load_weights(path)."
         )
-    class_name = architecture.get("class_name")
+    class_name = architecture["class_name"]
     model_class = module_registry().get(class_name)
     if model_class is None:
         raise ValueError(f"load_model: unknown model class {class_name!r}; import the module "
                          "that defines it before loading")
-    model = model_class.from_config(architecture.get("config", {}))
+    stored_values = sum(array.size for array in weights.values())
+    with allocation_budget(stored_values, f"load_model: {os.fspath(path)!r}"):
+        try:
+            model = model_class.from_config(architecture.get("config", {}))
+        except TypeError as error:
+            raise ValueError(f"load_model: {os.fspath(path)!r}: the architecture's config "
+                             f"for {class_name} is malformed ({error})") from None
     if weights and not model.built:
         raise ValueError(f"load_model: the rebuilt {class_name} has no weights yet (its "
                          "input shape is unknown), so the saved weights cannot be placed")
     model.load_state_dict(weights, strict=True)
     return model
+
+
+def _shape_table(own: dict, weights: dict) -> str:
+    """The model's weights next to the file's, position by position, differences marked."""
+    rows = []
+    for index in range(max(len(own), len(weights))):
+        mine = list(own.items())[index] if index < len(own) else None
+        theirs = list(weights.items())[index] if index < len(weights) else None
+        left = f"{mine[0]} {tuple(mine[1].shape)}" if mine else "(none)"
+        right = f"{theirs[0]} {tuple(theirs[1].shape)}" if theirs else "(none)"
+        differs = mine is None or theirs is None or tuple(mine[1].shape) != theirs[1].shape
+        rows.append(f"  {index}: model {left:<36} file {right}{'   <- differs' if differs else ''}")
+    return "\n".join(rows)
 
 
 def load_weights(module: Module, path) -> None:
@@ -193,17 +246,27 @@ def load_weights(module: Module, path) -> None:
     Weights are matched by name. When the names differ but the file has the same number of
     weights with the same shapes in the same order (the same architecture built with other
     default names, e.g. ``dense_4`` instead of ``dense``), they are matched by position,
-    as Keras does.
+    as Keras does. Otherwise the error lists both sets of shapes side by side.
     """
-    _, weights, _ = _read(path)
+    _, weights, _ = _read(path, "load_weights")
     own = dict(module.named_weights())
     if not own and weights:
         raise ValueError(f"load_weights: {module.name} has no weights yet; build it first "
                          "(call it on a batch, or give input_shape= to its first layer)")
-    if set(own) != set(weights) and len(own) == len(weights) and all(
-            tensor.shape == array.shape
-            for tensor, array in zip(own.values(), weights.values())):
-        weights = dict(zip(own, weights.values()))
+    if set(own) == set(weights):
+        fits = all(tensor.shape == weights[key].shape for key, tensor in own.items())
+    else:
+        fits = len(own) == len(weights) and all(
+            tensor.shape == array.shape for tensor, array in zip(own.values(), weights.values()))
+        if fits:
+            weights = dict(zip(own, weights.values()))
+    if not fits:
+        raise ValueError(
+            f"load_weights: the weights in {os.fspath(path)!r} do not fit {module.name} "
+            f"({type(module).__name__}): the file was saved from another architecture.\n"
+            f"{_shape_table(own, weights)}\n"
+            "Build the model with the same layers and sizes as the saved one, then load."
+        )
     module.load_state_dict(weights, strict=True)
 
 

@@ -9,11 +9,11 @@ Graphviz. The DOT text (``graph.source``) is always available, with or without `
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import graphviz
+
+from tinygrad_edu.atomic_write import atomic_write
 
 __all__ = ["GraphDiagram", "GraphvizNotFoundError", "render_graph", "INSTALL_HELP"]
 
@@ -99,14 +99,5 @@ def render_graph(graph, path, format=None) -> Path:  # noqa: A002 - graphviz's o
         )
     directory = path.parent if str(path.parent) else Path(".")
     directory.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(content)
-        os.chmod(temporary, 0o644)  # mkstemp makes it private; a picture is for everyone
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+    atomic_write(path, lambda stream: stream.write(content), "render_graph")
     return path

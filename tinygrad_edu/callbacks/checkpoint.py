@@ -1,18 +1,18 @@
 """ModelCheckpoint: save the model (or its weights) during training, safely.
 
-Every save is atomic: the model writes to a temporary file in the target's folder, which is
-then renamed over the target with ``os.replace`` (a single step on every operating system).
-If the process dies or the save raises half-way, the previous checkpoint is untouched and
-the temporary file is removed (or, after a hard kill, left as a hidden ``.tmp-*`` file that
-is never mistaken for a checkpoint).
+Every save is atomic (:mod:`tinygrad_edu.atomic_write`): the model writes to a temporary file
+in the target's folder, which is then renamed over the target with ``os.replace`` (a single
+step on every operating system). If the process dies or the save raises half-way, the
+previous checkpoint is untouched and the temporary file is removed (after a hard kill it is
+a hidden ``.tmp-*`` file, never mistaken for a checkpoint, that the next save removes).
 """
 
 from __future__ import annotations
 
 import math
 import os
-import tempfile
 
+from tinygrad_edu.atomic_write import atomic_path
 from tinygrad_edu.callbacks.monitor import MonitorCallback
 
 __all__ = ["ModelCheckpoint", "atomic_save"]
@@ -28,20 +28,11 @@ def atomic_save(save, path) -> None:
         RuntimeError: ``save`` returned without writing anything (an empty file must never
             replace a good checkpoint).
     """
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-",
-                                         suffix="-" + os.path.basename(path))
-    os.close(handle)
-    try:
+    with atomic_path(path, "ModelCheckpoint") as temporary:
         save(temporary)
         if os.path.getsize(temporary) == 0:
-            raise RuntimeError(f"saving {path} wrote nothing; the previous file is kept")
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
+            raise RuntimeError(f"saving {os.fspath(path)} wrote nothing; the previous file "
+                               "is kept")
 
 
 class ModelCheckpoint(MonitorCallback):

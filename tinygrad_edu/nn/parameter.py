@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections import namedtuple
+from contextlib import contextmanager
 
 import numpy as np
 
 from tinygrad_edu.tensor import Tensor
 
-__all__ = ["Parameter", "InputSpec", "reset_names", "unique_name", "snake_case"]
+__all__ = ["Parameter", "InputSpec", "reset_names", "unique_name", "snake_case",
+           "allocation_budget", "check_allocation"]
 
 # ----- names -----------------------------------------------------------------------------
 _name_counts: dict[str, int] = {}
@@ -70,3 +73,38 @@ InputSpec = namedtuple("InputSpec", ["min_ndim", "axes", "ndim"], defaults=(None
 InputSpec.__doc__ = """What a built layer accepts: exactly ``ndim`` or at least ``min_ndim``
 axes and, for each ``axis: size`` in ``axes``, that size (e.g. a built Dense wants
 ``InputSpec(min_ndim=2, axes={-1: in_features})``)."""
+
+
+# ----- allocation budget -----------------------------------------------------------------------
+_budget = threading.local()
+
+
+@contextmanager
+def allocation_budget(values: int, source: str):
+    """Within this block, weights created by ``add_weight`` may hold at most ``values``
+    numbers in all. Loading a saved model uses it: an architecture that declares more
+    weights than its file holds is damaged, and must fail before the memory is taken."""
+    previous = getattr(_budget, "state", None)
+    _budget.state = [int(values), source]
+    try:
+        yield
+    finally:
+        _budget.state = previous
+
+
+def check_allocation(owner: str, shape) -> None:
+    """Count a new weight of ``shape`` against the active :func:`allocation_budget`."""
+    state = getattr(_budget, "state", None)
+    if state is None:
+        return
+    count = 1
+    for size in shape:
+        count *= int(size)
+    if count > state[0]:
+        raise ValueError(
+            f"{state[1]}: the architecture declares the weight {owner} of shape "
+            f"{tuple(int(n) for n in shape)} ({count:,} values), more than the "
+            f"{state[0]:,} values left in the file; the architecture is damaged (check "
+            "sizes such as units, filters and input_shape)"
+        )
+    state[0] -= count
