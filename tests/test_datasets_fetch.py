@@ -177,32 +177,32 @@ def test_checksum_mismatch_is_rejected_and_never_cached(places, monkeypatch):
         content[-1] ^= 0xFF
         return gzip.compress(bytes(content))
 
-    server = _Server(_served("http://bad/", tamper))
+    server = _Server(_served("https://bad/", tamper))
     monkeypatch.setattr(fetch, "_open_url", server)
     with pytest.raises(DatasetNotFoundError) as info:
-        load_idx_dataset(_make_spec(mirrors=["http://bad/"]))
+        load_idx_dataset(_make_spec(mirrors=["https://bad/"]))
     message = str(info.value)
-    assert "SHA-256" in message and "http://bad/t10k-images-idx3-ubyte.gz" in message
+    assert "SHA-256" in message and "https://bad/t10k-images-idx3-ubyte.gz" in message
     cached = sorted(os.listdir(places["cache"]))
     assert "t10k-images-idx3-ubyte.gz" not in cached
     assert not [name for name in cached if name.endswith(".part")]
 
 
 def test_truncated_download_rejected_then_next_mirror_used(places, monkeypatch):
-    files = _served("http://cut/", lambda role, data: data[: len(data) // 2])
-    files.update(_served("http://good/"))
+    files = _served("https://cut/", lambda role, data: data[: len(data) // 2])
+    files.update(_served("https://good/"))
     server = _Server(files)
     monkeypatch.setattr(fetch, "_open_url", server)
-    _assert_loaded(load_idx_dataset(_make_spec(mirrors=["http://cut/", "http://good/"])))
+    _assert_loaded(load_idx_dataset(_make_spec(mirrors=["https://cut/", "https://good/"])))
     first = NAMES["x_train"]
-    assert server.requests[:2] == ["http://cut/" + first, "http://good/" + first]
+    assert server.requests[:2] == ["https://cut/" + first, "https://good/" + first]
 
 
 def test_recompressed_mirror_is_accepted_by_content_checksum(places, monkeypatch):
     # Different gzip bytes (level 1, another mtime), same IDX content.
-    files = _served("http://re/", lambda role, d: gzip.compress(gzip.decompress(d), 1, mtime=9))
-    spec = _make_spec(mirrors=["http://re/"])
-    assert hashlib.sha256(files["http://re/" + NAMES["x_train"]]).hexdigest() != \
+    files = _served("https://re/", lambda role, d: gzip.compress(gzip.decompress(d), 1, mtime=9))
+    spec = _make_spec(mirrors=["https://re/"])
+    assert hashlib.sha256(files["https://re/" + NAMES["x_train"]]).hexdigest() != \
         spec.files["x_train"].archive_sha256
     monkeypatch.setattr(fetch, "_open_url", _Server(files))
     _assert_loaded(load_idx_dataset(spec))
@@ -211,17 +211,17 @@ def test_recompressed_mirror_is_accepted_by_content_checksum(places, monkeypatch
 def test_damaged_cached_file_is_replaced_by_download(places, monkeypatch):
     _write_set(places["cache"])
     (places["cache"] / NAMES["y_train"]).write_bytes(b"\x1f\x8b garbage")
-    server = _Server(_served("http://m/"))
+    server = _Server(_served("https://m/"))
     monkeypatch.setattr(fetch, "_open_url", server)
-    _assert_loaded(load_idx_dataset(_make_spec(mirrors=["http://m/"])))
-    assert server.requests == ["http://m/" + NAMES["y_train"]]  # only the bad file fetched
+    _assert_loaded(load_idx_dataset(_make_spec(mirrors=["https://m/"])))
+    assert server.requests == ["https://m/" + NAMES["y_train"]]  # only the bad file fetched
 
 
 def test_failure_message_lists_every_place_and_the_fixes(places, monkeypatch):
     monkeypatch.setenv("TINYGRAD_EDU_DATA", str(places["env"]))
     places["system"].mkdir(parents=True)
     with pytest.raises(DatasetNotFoundError) as info:
-        load_idx_dataset(_make_spec(mirrors=["http://offline/"]))
+        load_idx_dataset(_make_spec(mirrors=["https://offline/"]))
     message = str(info.value)
     assert message.startswith("Tiny-MNIST not found")
     for expected in [str(places["env"] / "tiny"), str(places["cache"]), str(places["system"]),

@@ -24,7 +24,6 @@ from tinygrad_edu.progress import (
     ProgressDisplay,
     format_logs,
     progress_line,
-    resolve_verbose,
     summary_line,
 )
 
@@ -84,11 +83,13 @@ def test_the_line_is_keras_s():
 
 
 def test_verbose_values():
-    assert resolve_verbose("auto", "fit") == 1
-    assert [resolve_verbose(v, "fit") for v in (0, 1, 2)] == [0, 1, 2]
-    for bad in (3, "yes", True, None):
+    from tinygrad_edu.training_checks import verbosity
+
+    assert verbosity("fit", "auto") == 1
+    assert [verbosity("fit", v) for v in (0, 1, 2)] == [0, 1, 2]
+    for bad in (3, "yes", None):
         with pytest.raises(ValueError, match="fit: verbose must be"):
-            resolve_verbose(bad, "fit")
+            verbosity("fit", bad)
     with pytest.raises(ValueError, match="evaluate: verbose"):
         small_model().evaluate(*data(), verbose=5)
 

@@ -91,9 +91,35 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _expression_arguments(argv: list) -> list:
+    """``graph "-x*2"``: an expression that starts with ``-`` would be read as an option.
+    A leading space makes argparse see a value (the expression parser ignores it)."""
+    if not argv or argv[0] != "graph":
+        return argv
+    options_with_value = {"--set", "-o", "--output", "--format", "--rankdir", "--dtype"}
+    fixed, expects_value = [argv[0]], False
+    for text in argv[1:]:
+        is_option = text.split("=", 1)[0] in options_with_value or text in (
+            "-h", "--help", "--no-values", "--no-grads", "--")
+        if text.startswith("-") and not expects_value and not is_option and len(text) > 1:
+            text = " " + text
+        expects_value = text in options_with_value
+        fixed.append(text)
+    return fixed
+
+
 def main(argv=None) -> int:
+    """Run the command; bad input prints one line to stderr and returns 2 (no traceback)."""
+    argv = _expression_arguments(list(sys.argv[1:] if argv is None else argv))
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except (ValueError, OSError) as error:  # bad input or an unwritable output file
+        message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        if isinstance(error, OSError) and error.filename and error.strerror:
+            message = f"cannot write {error.filename}: {error.strerror}"
+        print(f"tinygrad-edu {args.command}: {message}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

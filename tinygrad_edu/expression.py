@@ -259,7 +259,16 @@ class Expression:
                 continue
             arguments = results[len(results) - len(children):]
             del results[len(results) - len(children):]
-            results.append(self._apply(node, arguments, env))
+            try:
+                results.append(self._apply(node, arguments, env))
+            except ExpressionError:
+                raise
+            except (ValueError, TypeError, ArithmeticError) as error:
+                # e.g. x @ w on two numbers: say which part of the text failed, and why
+                raise ExpressionError(
+                    f"Expression {self.source[:80]!r}: cannot compute "
+                    f"{ast.get_source_segment(self.source, node) or 'it'!r}: {error}"
+                ) from None
         (result,) = results
         return result if isinstance(result, Tensor) else Tensor(result)
 

@@ -27,20 +27,10 @@ import sys
 import time
 
 __all__ = ["PassDisplay", "ProgressBar", "ProgressDisplay", "format_logs", "progress_line",
-           "resolve_verbose", "summary_line", "terminal_columns"]
+           "summary_line", "terminal_columns"]
 
 BAR_WIDTH = 20
 REFRESH_SECONDS = 0.1  # redraw at most ten times a second: drawing stays negligible
-
-
-def resolve_verbose(verbose, who: str) -> int:
-    """``"auto"`` -> 1; 0, 1 and 2 as given; anything else is an error naming ``who``."""
-    if verbose == "auto":
-        return 1
-    if isinstance(verbose, bool) or verbose not in (0, 1, 2):
-        raise ValueError(f"{who}: verbose must be 0 (silent), 1 (progress bar), 2 (one line "
-                         f"per epoch) or 'auto', got {verbose!r}")
-    return int(verbose)
 
 
 def _ordered(logs: dict) -> list[tuple[str, float]]:

@@ -34,9 +34,17 @@ def _convert(data, dtype) -> np.ndarray:
     """Turn user data into an ndarray: float32 unless ``dtype`` says otherwise."""
     if isinstance(data, Tensor):
         data = data.data
+    try:
+        array = np.array(data) if dtype is None else np.array(data, dtype=np.dtype(dtype))
+    except ValueError as error:  # numpy >= 1.24 refuses ragged nested lists outright
+        if "inhomogeneous" not in str(error) and "sequence" not in str(error):
+            raise ValueError(f"Tensor: cannot convert the data to {dtype}: {error}") from None
+        raise ValueError(
+            "Tensor: the nested lists are ragged (rows of different lengths); every row needs "
+            "the same length: pad or crop them first, e.g. with numpy"
+        ) from None
     if dtype is not None:
-        return np.array(data, dtype=np.dtype(dtype))
-    array = np.array(data)
+        return array
     kind = array.dtype.kind
     if kind == "f":
         return array.astype(DEFAULT_FLOAT, copy=False)
@@ -68,8 +76,6 @@ class Tensor(TensorOperators):
     Tensor([2., 4., 6.], dtype=float32)
     """
 
-    # numpy must hand `array * tensor` to Tensor.__rmul__ instead of looping over the array.
-    __array_ufunc__ = None
     __hash__ = object.__hash__  # identity hash: == builds a boolean tensor
 
     # Class-level defaults keep the constructor of op results to a single attribute write.

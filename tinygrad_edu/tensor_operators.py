@@ -19,6 +19,16 @@ Tensor = None
 operands = None
 _ew = _linalg = _reduce = _shape = None
 
+# numpy binary operators whose Tensor operand is on the right: the Tensor's reflected method
+_REFLECTED_UFUNCS = {
+    np.add: "__radd__", np.subtract: "__rsub__", np.multiply: "__rmul__",
+    np.true_divide: "__rtruediv__", np.power: "__rpow__", np.matmul: "__rmatmul__",
+    np.less: "__gt__", np.less_equal: "__ge__", np.greater: "__lt__",
+    np.greater_equal: "__le__", np.equal: "__eq__", np.not_equal: "__ne__",
+}
+# numpy ufunc name -> the Tensor method that computes it, where the names differ
+_TENSOR_METHODS = {"absolute": "abs", "negative": "__neg__", "true_divide": "__truediv__"}
+
 
 class TensorOperators:
     """Base class of :class:`~tinygrad_edu.tensor.Tensor`: its operators and op methods.
@@ -27,6 +37,25 @@ class TensorOperators:
     >>> (2 - Tensor([1.0, 5.0])).tolist()    # computed as (-t) + 2
     [1.0, -3.0]
     """
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        """numpy operators with a Tensor on the right (``array * tensor``) become the
+        Tensor's reflected operators, so the result is a Tensor with a graph. Other numpy
+        functions would silently drop the graph, so they are refused with the fix."""
+        reflected = _REFLECTED_UFUNCS.get(ufunc)
+        if (reflected and method == "__call__" and not kwargs and len(inputs) == 2
+                and inputs[1] is self and not isinstance(inputs[0], Tensor)):
+            return getattr(self, reflected)(inputs[0])
+        name = ufunc.__name__
+        method_name = _TENSOR_METHODS.get(name, name)
+        instead = (f"tensor.{method_name}()" if hasattr(TensorOperators, method_name)
+                   else "the tinygrad_edu op of the same name")
+        others = ", ..." if ufunc.nin > 1 else ""
+        raise TypeError(
+            f"np.{name} cannot take a Tensor: numpy functions do not record the graph, so no "
+            f"gradient would flow. Use {instead} to stay differentiable, or np.{name}"
+            f"(tensor.numpy(){others}) for a plain numpy result."
+        )
 
     # ----- arithmetic operators ----------------------------------------------------------
     def __add__(self, other):

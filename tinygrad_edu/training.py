@@ -20,6 +20,7 @@ from contextlib import nullcontext
 
 import numpy as np
 
+from tinygrad_edu import training_checks as check
 from tinygrad_edu.autograd import no_grad
 from tinygrad_edu.random import generator
 from tinygrad_edu.tensor import DEFAULT_FLOAT, Tensor
@@ -60,7 +61,7 @@ def compile(model, optimizer="rmsprop", loss=None, metrics=None, loss_weights=No
         optimizer.bind(params)
     loss_objects = ([losses.get_loss(item) for item in loss] if isinstance(loss, (list, tuple))
                     else losses.get_loss(loss))
-    model._compiled = _Compiled(optimizer, loss_objects, list(metrics or []), loss_weights)
+    model._compiled = _Compiled(optimizer, loss_objects, check.metric_list(metrics), loss_weights)
     model.optimizer = optimizer
     model.loss = loss_objects
     model.stop_training = False
@@ -77,9 +78,18 @@ def _array(values, who, what):
     """Inputs as numpy: floats and small integers (pixels) become float32."""
     if isinstance(values, Tensor):
         values = values.data
-    array = np.asarray(values)
+    if values is None:
+        raise TypeError(f"{who}: {what} is required (got None)")
+    try:
+        array = np.asarray(values)
+    except ValueError:  # numpy >= 1.24 refuses ragged nested lists outright
+        raise ValueError(f"{who}: {what} is a ragged list (rows of different lengths); every "
+                         "sample needs the same shape: pad or crop them first") from None
     if array.dtype.kind not in "biuf":
         raise TypeError(f"{who}: {what} must be numeric, got dtype {array.dtype}")
+    if array.ndim == 0:
+        raise ValueError(f"{who}: {what} must be an array of samples (batch axis first), got "
+                         f"the single number {array.item()!r}")
     if array.dtype != DEFAULT_FLOAT and (what == "x" or array.dtype.kind == "f"):
         array = array.astype(DEFAULT_FLOAT)
     return array
@@ -174,9 +184,9 @@ def _class_weights(y, class_weight):
     return table[labels.astype(np.int64)]
 
 
-def fit(model, x, y, batch_size=32, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
-        validation_data=None, shuffle=True, initial_epoch=0, class_weight=None,
-        sample_weight=None):
+def fit(model, x, y=None, batch_size=32, epochs=1, verbose="auto", callbacks=None,
+        validation_split=0.0, validation_data=None, shuffle=True, initial_epoch=0,
+        class_weight=None, sample_weight=None):
     """Train for ``epochs`` passes over the data; returns a History (``.history`` dict).
 
     Args as in Keras's ``Model.fit``. ``validation_split`` (0 to 1) holds out the last
@@ -185,14 +195,18 @@ def fit(model, x, y, batch_size=32, epochs=1, verbose="auto", callbacks=None, va
     ``verbose``: ``"auto"``/1 a progress bar, 2 one line per epoch, 0 silent.
     """
     from tinygrad_edu.callbacks import CallbackList
-    from tinygrad_edu.progress import ProgressDisplay, resolve_verbose
+    from tinygrad_edu.progress import ProgressDisplay
 
     compiled = _compiled(model, "fit")
-    verbose = resolve_verbose(verbose, "fit")
-    if batch_size is None or int(batch_size) < 1:
-        raise ValueError(f"fit: batch_size must be a positive int, got {batch_size!r}")
-    if not 0.0 <= validation_split < 1.0:
-        raise ValueError(f"fit: validation_split must be in [0, 1), got {validation_split}")
+    batch_size = check.positive_int("fit", "batch_size", 32 if batch_size is None else batch_size)
+    epochs = check.non_negative_int("fit", "epochs", epochs)
+    initial_epoch = check.non_negative_int("fit", "initial_epoch", initial_epoch)
+    verbose = check.verbosity("fit", verbose)
+    shuffle = check.flag("fit", "shuffle", shuffle)
+    validation_split = check.fraction("fit", "validation_split", validation_split)
+    validation_data = check.validation_tuple("fit", validation_data)
+    class_weight = check.class_weights(class_weight)
+    callbacks = check.callback_list("fit", callbacks)
     x, y = _array(x, "fit", "x"), _array(y, "fit", "y")
     sample_weight = None if sample_weight is None else _array(sample_weight, "fit", "weights")
     _check_lengths("fit", x, y, sample_weight)
@@ -277,7 +291,7 @@ def _evaluate(model, compiled, x, y, batch_size, sample_weight, callback_list=No
     return logs
 
 
-def evaluate(model, x, y, batch_size=32, verbose="auto", sample_weight=None,
+def evaluate(model, x, y=None, batch_size=32, verbose="auto", sample_weight=None,
              return_dict=False, callbacks=None):
     """Loss and metrics on ``(x, y)`` in inference mode, without recording a graph.
 
@@ -286,13 +300,15 @@ def evaluate(model, x, y, batch_size=32, verbose="auto", sample_weight=None,
     line, 0 silent.
     """
     from tinygrad_edu.callbacks import CallbackList
-    from tinygrad_edu.progress import PassDisplay, resolve_verbose
+    from tinygrad_edu.progress import PassDisplay
 
     compiled = _compiled(model, "evaluate")
-    verbose = resolve_verbose(verbose, "evaluate")
+    batch_size = check.positive_int("evaluate", "batch_size", batch_size)
+    verbose = check.verbosity("evaluate", verbose)
+    callbacks = check.callback_list("evaluate", callbacks)
     callback_list = CallbackList(callbacks, model=model, verbose=verbose) if callbacks else None
-    display = PassDisplay(verbose, -(-len(x) // int(batch_size))) if verbose else None
-    logs = _evaluate(model, compiled, x, y, int(batch_size), sample_weight, callback_list,
+    display = PassDisplay(verbose, -(-len(x) // batch_size)) if verbose else None
+    logs = _evaluate(model, compiled, x, y, batch_size, sample_weight, callback_list,
                      display)
     if return_dict:
         return logs
@@ -306,19 +322,21 @@ def predict(model, x, batch_size=32, verbose="auto", callbacks=None):
     ``verbose``: ``"auto"``/1 a progress bar, 2 one line, 0 silent.
     """
     from tinygrad_edu.callbacks import CallbackList
-    from tinygrad_edu.progress import PassDisplay, resolve_verbose
+    from tinygrad_edu.progress import PassDisplay
 
+    batch_size = check.positive_int("predict", "batch_size", batch_size)
+    verbose = check.verbosity("predict", verbose)
+    callbacks = check.callback_list("predict", callbacks)
     x = _array(x, "predict", "x")
-    verbose = resolve_verbose(verbose, "predict")
     callback_list = CallbackList(callbacks, model=model, verbose=verbose)
-    display = PassDisplay(verbose, -(-len(x) // int(batch_size))) if verbose else None
+    display = PassDisplay(verbose, -(-len(x) // batch_size)) if verbose else None
     was_training = model.training
     model.eval()
     outputs = []
     callback_list.on_predict_begin()
     try:
         with no_grad():
-            for batch, index in enumerate(_batches(len(x), int(batch_size), shuffle=False)):
+            for batch, index in enumerate(_batches(len(x), batch_size, shuffle=False)):
                 callback_list.on_predict_batch_begin(batch)
                 outputs.append(model(Tensor._wrap(x[index])).data)
                 callback_list.on_predict_batch_end(batch, {"outputs": outputs[-1]})

@@ -26,15 +26,18 @@ a bad file (the write is a rename of a finished, verified temporary file).
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import sys
-import tempfile
+import time
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from tinygrad_edu.atomic_write import atomic_path
 from tinygrad_edu.datasets.idx import IDXFormatError, parse_idx, read_file_bytes
 
 __all__ = [
@@ -49,7 +52,8 @@ __all__ = [
 
 SYSTEM_DATA_DIR = "/usr/share/datasets"
 ENV_VAR = "TINYGRAD_EDU_DATA"
-DOWNLOAD_TIMEOUT_SECONDS = 60
+DOWNLOAD_TIMEOUT_SECONDS = 60  # longest wait for the next bytes
+DOWNLOAD_DEADLINE_SECONDS = 900  # longest time for one file from one mirror
 _CHUNK_BYTES = 1 << 20
 
 
@@ -68,6 +72,17 @@ class DataFile:
     archive_sha256: str
     content_sha256: str
     shape: tuple
+
+    @property
+    def content_bytes(self) -> int:
+        """The size of the decompressed IDX file: its header and one byte per element."""
+        return 4 + 4 * len(self.shape) + math.prod(self.shape)
+
+    @property
+    def max_download_bytes(self) -> int:
+        """The most a download of this file may be: gzip can grow incompressible data by a
+        few bytes per 16 KiB block, so 1% plus 64 KiB above the content is ample."""
+        return self.content_bytes + self.content_bytes // 100 + 2**16
 
     def local_names(self) -> tuple:
         """The names this file may have on disk: compressed, plain, and the dotted plain
@@ -121,7 +136,7 @@ def _sha256(data: bytes) -> str:
 def _load_file(file: DataFile, path: Path, source=None) -> np.ndarray:
     """Decompress, verify the checksum of the content, and parse one IDX file."""
     source = source or str(path)
-    content = read_file_bytes(path)
+    content = read_file_bytes(path, max_bytes=file.content_bytes)
     digest = _sha256(content)
     if digest != file.content_sha256:
         raise ChecksumError(
@@ -162,37 +177,72 @@ def _load_directory(spec: DatasetSpec, directory: Path):
 
 def _open_url(url: str, timeout: float):
     """Open ``url`` for reading (tests replace this to serve files without a network)."""
-    return urllib.request.urlopen(url, timeout=timeout)  # noqa: S310 - http(s)/file only
+    return urllib.request.urlopen(url, timeout=timeout)  # noqa: S310 - https/file (checked)
+
+
+def _check_url(url: str) -> None:
+    """Only https and file URLs; plain http only to this machine (the loopback address)."""
+    parts = urllib.parse.urlsplit(url)
+    local = parts.hostname in ("127.0.0.1", "localhost", "::1")
+    if parts.scheme == "https" or parts.scheme == "file" or (parts.scheme == "http" and local):
+        return
+    raise ValueError(f"{url}: only https:// (or file://) mirrors are used; plain {parts.scheme}"
+                     ":// can be tampered with on the way")
 
 
 def _download_file(file: DataFile, url: str, directory: Path) -> np.ndarray:
     """Download ``url`` into ``directory`` as ``file.name``; return its verified array.
 
-    The bytes go to a temporary file in the same folder and are checked first: the archive
-    must match the published SHA-256 of the ``.gz``, or else (a mirror that recompressed it)
-    its decompressed bytes must match the published content SHA-256; the IDX header must be
-    right either way. Only then is the file renamed to its final name. On any failure the
-    temporary file is removed, so the cache never holds an unverified file.
+    The bytes go to a temporary file in the same folder (:mod:`tinygrad_edu.atomic_write`)
+    and are checked first: the archive must match the published SHA-256 of the ``.gz``, or
+    else (a mirror that recompressed it) its decompressed bytes must match the published
+    content SHA-256; the IDX header must be right either way. Only then is the file renamed
+    to its final name. On any failure the temporary file is removed, so the cache never
+    holds an unverified file.
+
+    Limits: at most ``file.max_download_bytes`` are received and at most
+    ``file.content_bytes`` decompressed (both follow from the spec's shape), and the whole
+    download must finish within :data:`DOWNLOAD_DEADLINE_SECONDS`, however slowly a mirror
+    trickles its bytes.
     """
-    directory.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{file.name}.", suffix=".part")
-    try:
-        digest = hashlib.sha256()
-        with os.fdopen(handle, "wb") as out, _open_url(url, DOWNLOAD_TIMEOUT_SECONDS) as response:
-            while chunk := response.read(_CHUNK_BYTES):
+    _check_url(url)
+    limit = file.max_download_bytes
+    deadline = time.monotonic() + DOWNLOAD_DEADLINE_SECONDS
+    with atomic_path(directory / file.name, "download") as temporary:
+        digest, received = hashlib.sha256(), 0
+        with open(temporary, "wb") as out, _open_url(
+                url, min(DOWNLOAD_TIMEOUT_SECONDS, DOWNLOAD_DEADLINE_SECONDS)) as response:
+            declared = getattr(response, "headers", {}).get("Content-Length")
+            if declared and declared.isdigit() and int(declared) > limit:
+                raise ValueError(f"{url}: the mirror announces {int(declared):,} bytes, more "
+                                 f"than the {limit:,} that {file.name} can take")
+            read = getattr(response, "read1", response.read)  # returns what has arrived
+            while chunk := read(_CHUNK_BYTES):
+                received += len(chunk)
+                if received > limit:
+                    raise ValueError(f"{url}: more than {limit:,} bytes received, more than "
+                                     f"{file.name} can take; the mirror serves something else")
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{url}: the download took longer than "
+                                       f"{DOWNLOAD_DEADLINE_SECONDS} s ({received:,} bytes "
+                                       "received)")
                 digest.update(chunk)
                 out.write(chunk)
         if digest.hexdigest() == file.archive_sha256:
-            content = read_file_bytes(temporary)
-            array = parse_idx(content, source=url, dtype=np.uint8, shape=file.shape)
-        else:
-            array = _load_file(file, Path(temporary), source=url)
-        os.replace(temporary, directory / file.name)
-        return array
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
+            content = read_file_bytes(temporary, max_bytes=file.content_bytes)
+            return parse_idx(content, source=url, dtype=np.uint8, shape=file.shape)
+        return _load_file(file, Path(temporary), source=url)
+
+
+def _unwritable(directory: Path) -> str | None:
+    """Why downloads cannot be stored in ``directory``, or None when they can."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        return error.strerror or type(error).__name__
+    if not os.access(directory, os.W_OK):
+        return "permission denied"
+    return None
 
 
 def _download_into_cache(spec: DatasetSpec, directory: Path) -> dict:
@@ -213,14 +263,14 @@ def _download_into_cache(spec: DatasetSpec, directory: Path) -> dict:
             try:
                 arrays[role] = _download_file(file, url, directory)
                 break
-            except (OSError, ValueError) as error:  # URLError is an OSError
+            except (OSError, ValueError) as error:  # URLError and TimeoutError are OSErrors
                 errors.append(f"{url}: {type(error).__name__}: {error}")
         else:
             raise OSError("; ".join(errors) if errors else "no mirror configured")
     return arrays
 
 
-def _fixes(spec: DatasetSpec) -> list:
+def _fixes(spec: DatasetSpec, cache_writable: bool = True) -> list:
     names = ", ".join(file.name for file in spec.files.values())
     fixes = []
     if spec.debian_package:
@@ -229,8 +279,13 @@ def _fixes(spec: DatasetSpec) -> list:
         f"download {names} (from {spec.mirrors[0]}) into a folder and pass "
         f'path="that/folder"',
         f"or put them in $TINYGRAD_EDU_DATA/{spec.name}/ and set {ENV_VAR}",
-        f"or connect to the internet and call again (files are cached in {cache_dir(spec.name)})",
     ]
+    if cache_writable:
+        fixes.append(f"or connect to the internet and call again (files are cached in "
+                     f"{cache_dir(spec.name)})")
+    else:
+        fixes.append(f"or make {cache_dir(spec.name)} writable, or set XDG_CACHE_HOME to a "
+                     "writable folder, so that the files can be downloaded and cached")
     return fixes
 
 
@@ -264,11 +319,17 @@ def fetch_arrays(spec: DatasetSpec, path=None) -> dict:
         if arrays is not None:
             return arrays
         tried.append(f"{label} {directory}: {problem}")
-    try:
-        return _download_into_cache(spec, cache_dir(spec.name))
-    except OSError as error:
-        tried.append(f"download into {cache_dir(spec.name)}: {error}")
+    cache = cache_dir(spec.name)
+    problem = _unwritable(cache)
+    if problem is not None:
+        tried.append(f"download: not tried, the cache folder {cache} cannot be written "
+                     f"({problem})")
+    else:
+        try:
+            return _download_into_cache(spec, cache)
+        except OSError as error:
+            tried.append(f"download into {cache}: {error}")
     lines = [f"{spec.title} not found. Tried:"]
     lines += [f"  {number}. {entry}" for number, entry in enumerate(tried, 1)]
-    lines += ["To fix it:"] + [f"  - {fix}" for fix in _fixes(spec)]
+    lines += ["To fix it:"] + [f"  - {fix}" for fix in _fixes(spec, cache_writable=problem is None)]
     raise DatasetNotFoundError("\n".join(lines))

@@ -32,6 +32,7 @@ tinygrad_edu.datasets.idx.IDXFormatError: ...: truncated IDX file: the header pr
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import zlib
 
@@ -50,33 +51,65 @@ IDX_DTYPES = {
 }
 _CODE_OF_DTYPE = {dtype.newbyteorder("="): code for code, dtype in IDX_DTYPES.items()}
 _GZIP_MAGIC = b"\x1f\x8b"
+_CHUNK_BYTES = 1 << 20
+_MAX_PAYLOAD_BYTES = 2**40  # 1 TiB: far above any data set, far below an overflow
 
 
 class IDXFormatError(ValueError):
     """A file is not valid IDX, is truncated, or is not the array the caller expected."""
 
 
-def read_file_bytes(path) -> bytes:
+def read_file_bytes(path, max_bytes: int | None = None) -> bytes:
     """All bytes of ``path``, decompressed when it is gzip data (detected by content).
+
+    Decompression streams, so memory holds the result only once, and stops as soon as the
+    result would exceed ``max_bytes`` (a small file inflating to gigabytes is refused
+    without inflating it).
 
     Raises:
         IDXFormatError: the gzip stream is truncated or corrupt (its CRC-32 or length
-            check fails), so the file must not be used.
+            check fails), or the content is larger than ``max_bytes``.
     """
     path = os.fspath(path)
+    limit = math.inf if max_bytes is None else max_bytes
     with open(path, "rb") as handle:
-        raw = handle.read()
-    if not raw.startswith(_GZIP_MAGIC):
-        return raw
-    try:
-        return gzip.decompress(raw)
-    except (EOFError, OSError, zlib.error) as error:
-        # EOFError: the stream stops early (interrupted download); BadGzipFile (an OSError)
-        # and zlib.error: damaged bytes or a failed CRC-32 check.
-        raise IDXFormatError(
-            f"{path}: corrupt or truncated gzip data ({type(error).__name__}: {error}); "
-            "delete the file and fetch it again"
-        ) from None
+        start = handle.read(2)
+        if start != _GZIP_MAGIC:
+            rest = handle.read() if max_bytes is None else handle.read(max_bytes + 1 - len(start))
+            raw = start + rest
+            if len(raw) > limit:
+                raise _too_large(path, max_bytes)
+            return raw
+        handle.seek(0)
+        try:
+            return _gunzip(handle, limit, path, max_bytes)
+        except (EOFError, OSError, zlib.error) as error:
+            # EOFError: the stream stops early (interrupted download); zlib.error: damaged
+            # bytes; OSError: a failed CRC-32 or length check.
+            raise IDXFormatError(
+                f"{path}: corrupt or truncated gzip data ({type(error).__name__}: {error}); "
+                "delete the file and fetch it again"
+            ) from None
+
+
+def _too_large(path, max_bytes) -> IDXFormatError:
+    return IDXFormatError(f"{path}: the data is larger than the {max_bytes:,} bytes the data set "
+                          "declares; the file is damaged or is not the expected one")
+
+
+def _gunzip(handle, limit, path, max_bytes) -> bytes:
+    """Stream-decompress the gzip members of ``handle``, never past ``limit`` bytes."""
+    pieces, total = [], 0
+    with gzip.GzipFile(fileobj=handle, mode="rb") as stream:
+        while True:
+            piece = stream.read(int(min(_CHUNK_BYTES, limit - total + 1)))
+            if not piece:
+                break
+            total += len(piece)
+            if total > limit:
+                raise _too_large(path, max_bytes)
+            pieces.append(piece)
+    return b"".join(pieces)
 
 
 def parse_idx(data: bytes, source: str = "<bytes>", dtype=None, shape=None) -> np.ndarray:
@@ -121,8 +154,13 @@ def parse_idx(data: bytes, source: str = "<bytes>", dtype=None, shape=None) -> n
         )
     dims = tuple(int(size) for size in np.frombuffer(view[4:header_size], dtype=">u4"))
     item_dtype = IDX_DTYPES[type_code]
-    count = int(np.prod(dims, dtype=np.int64))
+    count = math.prod(dims)  # Python ints: four 32-bit sizes overflow int64
     expected_bytes = count * item_dtype.itemsize
+    if expected_bytes > _MAX_PAYLOAD_BYTES:
+        raise IDXFormatError(
+            f"{source}: the IDX header declares dimensions {dims}, i.e. {count:,} elements "
+            f"({expected_bytes:,} bytes), more than any real file holds; the header is damaged"
+        )
     actual_bytes = len(view) - header_size
     if actual_bytes < expected_bytes:
         raise IDXFormatError(

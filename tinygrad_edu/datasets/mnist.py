@@ -55,7 +55,6 @@ FASHION_MNIST = DatasetSpec(
     },
     mirrors=(
         "https://storage.googleapis.com/tensorflow/tf-keras-datasets/",
-        "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
         "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
     ),
     debian_package="dataset-fashion-mnist",

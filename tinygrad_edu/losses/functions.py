@@ -38,10 +38,14 @@ EPSILON = 1e-7  # Keras's backend epsilon: the clipping bound for probabilities
 # ----- input checking -----------------------------------------------------------------------
 
 
-def _prediction(y_pred, who) -> Tensor:
+def _prediction(y_pred, who, y_true=None) -> Tensor:
     y_pred = as_tensor(y_pred)
     if y_pred.data.dtype.kind != "f":
-        raise TypeError(f"{who}: y_pred must be floating, got dtype {y_pred.data.dtype}")
+        swapped = (y_true is not None and np.asarray(y_true).dtype.kind == "f"
+                   and y_pred.data.dtype.kind in "iu")
+        hint = (" (integer labels as y_pred and floats as y_true: are the arguments swapped? "
+                "The order is (y_true, y_pred), as in Keras)") if swapped else ""
+        raise TypeError(f"{who}: y_pred must be floating, got dtype {y_pred.data.dtype}{hint}")
     return y_pred
 
 
@@ -77,6 +81,23 @@ def _align(y_true: Tensor, y_pred: Tensor, who: str) -> tuple[Tensor, Tensor]:
 def _prepare(y_true, y_pred, who) -> tuple[Tensor, Tensor]:
     y_pred = _prediction(y_pred, who)
     return _align(as_tensor(y_true, dtype=y_pred.data.dtype), y_pred, who)
+
+
+def _check_order(y_true: Tensor, y_pred: Tensor, who: str) -> None:
+    """Refuse arguments that are clearly swapped (the PyTorch habit ``loss(pred, target)``):
+    y_pred holds nothing but exact 0s and 1s, as labels do, while y_true holds values that
+    no label has. A real prediction is almost never exactly 0 or 1 everywhere."""
+    predictions, targets = y_pred.data, y_true.data
+    if predictions.size == 0 or not np.all((predictions == 0) | (predictions == 1)):
+        return
+    not_label = targets[(targets != 0) & (targets != 1)]
+    if not_label.size:
+        raise ValueError(
+            f"{who}: the arguments look swapped: y_pred holds only 0s and 1s, like labels, "
+            f"while y_true holds values such as {float(not_label.flat[0]):.4g} that no label "
+            "has. The order is (y_true, y_pred), as in Keras: loss(labels, predictions) "
+            "(PyTorch's losses take (prediction, target), the other way round)."
+        )
 
 
 def _clip_probabilities(p: Tensor) -> Tensor:
@@ -122,6 +143,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     """
     who = "binary_crossentropy"
     y_true, y_pred = _prepare(y_true, y_pred, who)
+    _check_order(y_true, y_pred, who)
     y_true = _smooth(y_true, label_smoothing, 2, who)
     if from_logits:
         elementwise = fused.sigmoid_binary_cross_entropy(y_pred, y_true)
@@ -157,6 +179,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
         )
     if y_true.data.dtype != y_pred.data.dtype:
         y_true = y_true.astype(y_pred.data.dtype)
+    _check_order(y_true, y_pred, who)
     y_true = _smooth(y_true, label_smoothing, y_pred.shape[axis], who)
     if from_logits:
         return fused.softmax_cross_entropy(y_pred, y_true, axis=axis)
@@ -182,7 +205,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
             ``cross_entropy(label_smoothing=s)``).
     """
     who = "sparse_categorical_crossentropy"
-    y_pred = _prediction(y_pred, who)
+    y_pred = _prediction(y_pred, who, y_true=y_true.data if isinstance(y_true, Tensor) else y_true)
     if axis not in (-1, y_pred.ndim - 1):
         raise ValueError(f"{who}: only the last axis can hold the classes, got axis={axis}")
     y_true = as_tensor(y_true)

@@ -9,6 +9,7 @@ import numpy as np
 
 from tinygrad_edu import functional, regularizers
 from tinygrad_edu import init as initializers
+from tinygrad_edu.functional.activations import activation_name
 from tinygrad_edu.nn.module import InputSpec, Module
 from tinygrad_edu.random import make_generator
 
@@ -17,11 +18,12 @@ __all__ = ["Dense", "Activation", "Flatten", "Dropout", "PReLU", "LeakyReLU", "E
 
 
 def _activation_config(activation, fn):
-    """The name stored in a config: a built-in activation's Keras name."""
+    """What a config stores: a built-in activation's Keras name, else the function itself
+    (which saving refuses with a clear message: a lambda cannot be written as JSON)."""
     if isinstance(activation, str) or activation is None:
         return activation
-    name = functional.activation_name(fn)
-    return name if name is not None else getattr(fn, "__name__", repr(fn))
+    name = activation_name(fn)
+    return name if name is not None else fn
 
 
 class Dense(Module):
@@ -158,7 +160,7 @@ class Flatten(Module):
 
     def __init__(self, input_shape=None, name=None, trainable=True):
         super().__init__(name=name, trainable=trainable)
-        self._declared_shape = None if input_shape is None else tuple(input_shape)
+        self._declared_shape = None if input_shape is None else _sample_shape(input_shape)
         self._build_from_arguments(input_shape)
 
     def build(self, input_shape):
@@ -181,6 +183,23 @@ class Flatten(Module):
         if self._declared_shape is not None:
             config["input_shape"] = list(self._declared_shape)
         return config
+
+
+def _sample_shape(input_shape) -> tuple:
+    """Flatten's ``input_shape``: the known sizes of one sample (the batch axis left out)."""
+    if isinstance(input_shape, (int, np.integer)):
+        input_shape = (input_shape,)
+    if not isinstance(input_shape, (tuple, list)) or not all(
+            size is None or isinstance(size, (int, np.integer)) for size in input_shape):
+        raise TypeError(f"Flatten: input_shape must be a tuple of sizes such as (28, 28), got "
+                        f"{input_shape!r}")
+    if None in input_shape:
+        raise ValueError(
+            f"Flatten: input_shape={tuple(input_shape)} contains None. input_shape leaves the "
+            "batch axis out and needs every other size, e.g. Flatten(input_shape=(8, 8)) for "
+            "8 x 8 images; to accept any size, leave input_shape out"
+        )
+    return tuple(int(size) for size in input_shape)
 
 
 class Dropout(Module):

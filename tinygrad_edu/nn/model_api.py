@@ -16,7 +16,7 @@ class KerasModelAPI:
 
         training.compile(self, optimizer, loss, metrics, loss_weights)
 
-    def fit(self, x, y, batch_size=32, epochs=1, verbose="auto", callbacks=None,
+    def fit(self, x, y=None, batch_size=32, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, initial_epoch=0,
             class_weight=None, sample_weight=None):
         """Train; returns a History. See :func:`tinygrad_edu.training.fit`."""
@@ -26,8 +26,8 @@ class KerasModelAPI:
                             validation_split, validation_data, shuffle, initial_epoch,
                             class_weight, sample_weight)
 
-    def evaluate(self, x, y, batch_size=32, verbose="auto", sample_weight=None, return_dict=False,
-                 callbacks=None):
+    def evaluate(self, x, y=None, batch_size=32, verbose="auto", sample_weight=None,
+                 return_dict=False, callbacks=None):
         """Loss and metrics in inference mode; see :func:`tinygrad_edu.training.evaluate`."""
         from tinygrad_edu import training
 

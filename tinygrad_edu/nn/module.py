@@ -29,6 +29,8 @@ traversal, modes and config. What is done with the weights the tree finds (``add
 from __future__ import annotations
 
 import functools
+import inspect
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -55,6 +57,32 @@ class _Probe:
 
 
 # ----- the module ----------------------------------------------------------------------------
+@functools.cache
+def _forward_signature(cls) -> tuple[frozenset, bool]:
+    """(keyword names ``cls.forward`` takes, whether it takes ``**kwargs``)."""
+    parameters = list(inspect.signature(cls.forward).parameters.values())[1:]
+    if parameters and parameters[0].kind is parameters[0].POSITIONAL_OR_KEYWORD:
+        parameters = parameters[1:]  # the input itself
+    names = frozenset(p.name for p in parameters
+                      if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
+    open_ended = any(p.kind is p.VAR_KEYWORD for p in parameters)
+    return names, open_ended and cls.forward is not Module.forward
+
+
+@contextmanager
+def _mode(module, training):
+    """Run a block with ``module`` (and its sub-modules) in training mode or not; ``None``
+    keeps the current mode. The previous modes are restored afterwards."""
+    modes = [(m, m.training) for m in module.modules()]
+    if training is not None:
+        module.train(bool(training))
+    try:
+        yield
+    finally:
+        for m, was_training in modes:
+            object.__setattr__(m, "training", was_training)
+
+
 class Module(ModuleWeights, KerasModelAPI):
     """Base class of layers and models.
 
@@ -187,6 +215,11 @@ class Module(ModuleWeights, KerasModelAPI):
         raise NotImplementedError(f"{type(self).__name__} must implement forward()")
 
     def __call__(self, x, *args, **kwargs):
+        if kwargs:
+            kwargs, training = self._forward_keywords(kwargs)
+            if training is not None:  # Keras's layer(x, training=...) on a plain layer
+                with _mode(self, training):
+                    return self(x, *args, **kwargs)
         if not isinstance(x, Tensor):
             x = Tensor(x)
         if not self.built:
@@ -211,6 +244,24 @@ class Module(ModuleWeights, KerasModelAPI):
                         out = replaced
         return out
 
+    def _forward_keywords(self, kwargs: dict) -> tuple[dict, bool | None]:
+        """(keyword arguments for ``forward``, training mode to set for this call or None).
+
+        Unknown keywords are refused by name. ``training=`` is accepted by every layer: when
+        ``forward`` does not take it itself, it sets the mode for this call."""
+        names, open_ended = _forward_signature(type(self))
+        if open_ended:
+            return kwargs
+        unknown = [key for key in kwargs if key not in names and key != "training"]
+        if unknown:
+            accepted = ", ".join(sorted(names | {"training"}))
+            raise TypeError(f"{self.name} ({type(self).__name__}): unknown keyword argument "
+                            f"{', '.join(unknown)}; a call accepts: {accepted}")
+        if "training" in kwargs and "training" not in names:
+            kwargs = dict(kwargs)
+            return kwargs, kwargs.pop("training")
+        return kwargs, None
+
     def _check_input(self, x) -> None:
         spec = self.input_spec
         shape = x.shape
@@ -226,10 +277,14 @@ class Module(ModuleWeights, KerasModelAPI):
             )
         for axis, size in (spec.axes or {}).items():
             if shape[axis] != size:
+                fix = "Reshape the input, or make a new layer for this input size."
+                if len(shape) == 4 and shape[1] == size and axis in (-1, 3):
+                    fix = ("The images look channels-first (NCHW); layers here take channels-"
+                           "last (NHWC) images, as Keras does. Use x.transpose(0, 2, 3, 1), "
+                           "not reshape (which would scramble the pixels).")
                 raise ValueError(
                     f"{self.name} ({type(self).__name__}): was built for inputs of shape "
-                    f"{expected} but got shape {shape} (axis {axis} must be {size}). "
-                    "Reshape the input, or make a new layer for this input size."
+                    f"{expected} but got shape {shape} (axis {axis} must be {size}). {fix}"
                 )
 
     def compute_output_shape(self, input_shape) -> tuple:

@@ -24,11 +24,14 @@ class Sequential(Module):
     ((5, 1), 19)
     """
 
-    def __init__(self, layers=None, name=None, trainable=True):
+    def __init__(self, layers=None, *more_layers, name=None, trainable=True):
         super().__init__(name=name, trainable=trainable)
         self._layer_tuple = ()
-        for layer in layers or ():
+        for layer in _layer_arguments(layers, more_layers):
             self.add(layer)
+
+    # Layers may also be given one by one, as PyTorch's nn.Sequential takes them:
+    # Sequential(Dense(4), Dense(1)) is Sequential([Dense(4), Dense(1)]).
 
     @property
     def layers(self) -> list:
@@ -106,19 +109,51 @@ class Sequential(Module):
         input_shape = config.pop("input_shape", None)
         model = cls(name=config.get("name"))
         registry = module_registry()
-        for entry in layer_configs:
+        if not isinstance(layer_configs, list):
+            raise ValueError(f"Sequential.from_config: 'layers' must be a list of layer "
+                             f"entries, got {type(layer_configs).__name__}")
+        for index, entry in enumerate(layer_configs):
+            if (not isinstance(entry, dict) or not isinstance(entry.get("class_name"), str)
+                    or not isinstance(entry.get("config"), dict)):
+                raise ValueError(f"Sequential.from_config: 'layers'[{index}] must be "
+                                 '{"class_name": "...", "config": {...}}, got '
+                                 f"{type(entry).__name__}")
             layer_class = registry.get(entry["class_name"])
             if layer_class is None:
                 raise ValueError(
                     f"Sequential.from_config: unknown layer class {entry['class_name']!r}; "
                     "import the module that defines it before loading"
                 )
-            model.add(layer_class.from_config(entry["config"]))
+            try:
+                layer = layer_class.from_config(entry["config"])
+            except TypeError as error:
+                raise ValueError(f"Sequential.from_config: 'layers'[{index}] "
+                                 f"({entry['class_name']}): invalid config ({error})") from None
+            model.add(layer)
         if input_shape is not None and not model.built:
             model._build((None, *input_shape))
         if not config.get("trainable", True):
             model.trainable = False
         return model
+
+
+def _layer_arguments(layers, more_layers) -> list:
+    """The layers given as a list, or one by one as positional arguments."""
+    if isinstance(layers, Module):
+        layers = [layers]
+    elif layers is not None and not isinstance(layers, (list, tuple)):
+        raise TypeError(f"Sequential: expected a list of layers, got "
+                        f"{type(layers).__name__}; write Sequential([layer_1, layer_2, ...])")
+    extra = [item for item in more_layers if not isinstance(item, Module)]
+    if extra:
+        raise TypeError(
+            f"Sequential: after the layers, got {extra[0]!r}; give the model's options by "
+            "keyword (Sequential([...], name='net', trainable=True)) and layers either in one "
+            "list or one by one"
+        )
+    if more_layers and not all(isinstance(item, Module) for item in layers or ()):
+        raise TypeError("Sequential: give the layers either in one list or one by one, not both")
+    return [*(layers or ()), *more_layers]
 
 
 def _build_layer(layer: Module, input_shape: tuple) -> tuple:

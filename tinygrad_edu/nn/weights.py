@@ -21,7 +21,7 @@ import numpy as np
 from tinygrad_edu import init as initializers
 from tinygrad_edu import regularizers
 from tinygrad_edu.autograd import no_grad
-from tinygrad_edu.nn.parameter import Parameter
+from tinygrad_edu.nn.parameter import Parameter, check_allocation
 
 __all__ = ["ModuleWeights", "register_file_format"]
 
@@ -72,7 +72,9 @@ class ModuleWeights:
                 ``weight -> scalar Tensor``; its penalty joins ``regularization_losses()``.
             trainable: ``False`` makes a frozen weight.
         """
-        values = initializers.get(initializer)(tuple(int(n) for n in shape), dtype=dtype)
+        shape = tuple(int(n) for n in shape)
+        check_allocation(f"{self.name}.{name}", shape)  # before the memory is taken
+        values = initializers.get(initializer)(shape, dtype=dtype)
         param = Parameter(values, trainable=trainable and self._trainable,
                           name=f"{self.name}.{name}")
         setattr(self, name, param)

@@ -211,6 +211,15 @@ class Optimizer:
             params = [params]
         elif isinstance(params, dict):
             params = params.values()
+        elif callable(params) and getattr(params, "__name__", "") == "parameters":
+            raise TypeError(f"{owner}: got the method model.parameters itself; call it: "
+                            f"{owner}(model.parameters(), ...)")
+        elif hasattr(params, "parameters") and callable(params.parameters):
+            raise TypeError(f"{owner}: got a {type(params).__name__}, not its parameters; "
+                            f"write {owner}(model.parameters(), ...)")
+        elif not hasattr(params, "__iter__"):
+            raise TypeError(f"{owner}: params must be a list of Tensors, got "
+                            f"{type(params).__name__}; pass e.g. model.parameters()")
         checked, seen = [], set()
         for param in params:
             if not isinstance(param, Tensor):
