@@ -130,6 +130,7 @@ def bit_flipped(tmp_path):
 
 
 def zip_bomb(tmp_path):
+    """A 70 kB file whose one weight inflates to 64 MiB of zeros."""
     path = tmp_path / "bomb.npz"
     header = json.dumps({"format": "tinygrad_edu", "version": 1, "kind": "weights",
                          "weights": ["w"]})
@@ -139,9 +140,9 @@ def zip_bomb(tmp_path):
         archive.writestr("__format__.npy", buffer.getvalue())
         with archive.open("weights/w.npy", "w", force_zip64=True) as member:
             np.lib.format.write_array_header_1_0(
-                member, {"descr": "<f4", "fortran_order": False, "shape": (2**28,)})
+                member, {"descr": "<f4", "fortran_order": False, "shape": (2**24,)})
             block = bytes(1 << 20)
-            for _ in range(1024):
+            for _ in range(64):
                 member.write(block)
     return path
 

@@ -104,7 +104,8 @@ def save_model(model: Module, path) -> None:
     try:
         architecture_json = json.dumps(architecture)
     except (TypeError, ValueError) as error:
-        culprit = next((f"{layer.name} ({type(layer).__name__})" for layer in model.modules()
+        culprit = next((f"{layer.name} ({type(layer).__name__})"  # the innermost one
+                        for layer in reversed(list(model.modules()))
                         if not _json_ready(layer.get_config())), model.name)
         raise TypeError(
             f"save_model: the configuration of {culprit} cannot be written as JSON ({error}). "
