@@ -269,6 +269,9 @@ MISTAKES = [
     _t("Sequential call empty", lambda p: nn.Sequential()(tg.ones(2, 3)), "no layers"),
     _t("Sequential name as second positional", lambda p: nn.Sequential([nn.Dense(2)], "net"),
        "name"),
+    _t("Sequential add a number", lambda p: nn.Sequential().add(3), "layer"),
+    _t("model called on a string", lambda p: model(False)("x"), "numeric"),
+    _t("model called on None", lambda p: model(False)(None), "Tensor"),
     # optimizers
     _t("SGD(model.parameters) not called", lambda p: optim.SGD(model(False).parameters),
        "parameters()"),
@@ -306,6 +309,13 @@ MISTAKES = [
        None),
     _t("layer unknown keyword", lambda p: nn.Dense(3)(tg.ones(2, 4), mask=None), "mask"),
     _t("Dropout rate above 1", lambda p: nn.Dropout(1.5), "rate"),
+    _t("Conv2D strides 0", lambda p: nn.Conv2D(2, 3, strides=0), "strides"),
+    _t("MaxPooling2D pool_size 0", lambda p: nn.MaxPooling2D(pool_size=0), "pool_size"),
+    _t("BatchNormalization axis out of range", lambda p: nn.BatchNormalization(axis=5)(
+        tg.ones(2, 3)), "axis"),
+    _t("Dense input_dim float", lambda p: nn.Dense(3, input_dim=4.5), "input_dim"),
+    _t("Flatten negative input_shape", lambda p: nn.Flatten(input_shape=(-1, 8)),
+       "input_shape"),
     _t("Dropout rate string", lambda p: nn.Dropout("0.5"), "rate"),
     _t("Activation callable", lambda p: nn.Activation(functional.tanh)(tg.ones(2, 2)), None),
     _t("Activation unknown", lambda p: nn.Activation("softmaxx"), "softmax"),
@@ -355,6 +365,11 @@ MISTAKES = [
     _t("item of a vector", lambda p: tg.ones(3).item(), "item"),
     _t("bool of a vector", lambda p: bool(tg.ones(3)), "ambiguous"),
     _t("index out of range", lambda p: tg.ones(3)[5], "index"),
+    _t("Tensor unknown dtype", lambda p: tg.Tensor([1.0], dtype="float33"), "float33"),
+    _t("astype unknown dtype", lambda p: tg.ones(3).astype("float33"), "astype"),
+    _t("backward twice", lambda p: (lambda y: (y.backward(), y.backward()))(
+        (tg.ones(2, requires_grad=True) * 2).sum()), "backward"),
+    _t("reshape with two -1", lambda p: tg.ones(4).reshape(-1, -1), "reshape"),
     # losses and metrics
     _t("loss arguments swapped (categorical)", lambda p: losses.categorical_crossentropy(
         np.array([[0.7, 0.2, 0.1]], np.float32), np.array([[0.0, 1.0, 0.0]], np.float32)),
@@ -382,6 +397,10 @@ MISTAKES = [
     _t("to_categorical negative labels", lambda p: tg.to_categorical([-1, 2]), "label"),
     _t("DataLoader batch_size zero", lambda p: tg.DataLoader(X, Y, batch_size=0), "batch_size"),
     _t("DataLoader lengths", lambda p: tg.DataLoader(X, Y[:3]), "samples"),
+    _t("to_categorical float labels", lambda p: tg.to_categorical([0.5, 1.2]), "whole numbers"),
+    _t("fit y of strings", lambda p: model().fit(X, np.array([["a", "b"]] * 8), verbose=0),
+       "numeric"),
+    _t("fit a 1-D x", lambda p: model().fit(np.ones(8), Y, verbose=0), "shape"),
     # files
     _t("load missing file", lambda p: tg.load_model(p / "nope.npz"), "no such file"),
     _t("load truncated file", lambda p: tg.load_model(truncated(p)), "tinygrad_edu"),
@@ -445,6 +464,15 @@ MISTAKES = [
        "folder"),
     _t("save into a file as folder", lambda p: model(False).save(
         idx_file(p, b"x", "f") / "m.npz"), "folder"),
+    _t("save to a number", lambda p: model(False).save(123), "file path"),
+    _t("save to an empty name", lambda p: model(False).save(""), "file name"),
+    _t("load None", lambda p: tg.load_model(None), "file path"),
+    _t("load an HDF5 file", lambda p: tg.load_model(idx_file(p, b"\x89HDF\r\n\x1a\n", "m.h5")),
+       "not an .npz"),
+    _t("set_weights wrong shapes", lambda p: model(False).set_weights([np.ones((2, 2))] * 4),
+       "shape"),
+    _t("load_state_dict of a list", lambda p: model(False).load_state_dict([1, 2]),
+       "load_state_dict"),
     # data sets
     _t("idx truncated", lambda p: idx.read_idx(idx_file(p, b"\0\0\x08\x01\0\0\0\x09abc")),
        "truncated"),

@@ -264,3 +264,40 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
     with pytest.raises(OSError, match="disk full"):
         atomic_write.atomic_write(path, failing)
     assert path.read_text() == "old" and os.listdir(tmp_path) == ["notes.txt"]
+
+
+# ----- every config field, with values of the wrong kind -----------------------------------
+FUZZ_MODEL_LAYERS = [
+    lambda: nn.Conv2D(2, 3, activation="relu", input_shape=(5, 5, 1)),
+    lambda: nn.BatchNormalization(), lambda: nn.MaxPooling2D(), lambda: nn.Flatten(),
+    lambda: nn.Dropout(0.2), lambda: nn.Dense(2, kernel_regularizer="l2", activation="softmax"),
+]
+WRONG_VALUES = [None, [], {}, "x", -1, 0, 2.5, True, 10**6, [[[]]], {"class_name": 3},
+                {"class_name": "L2", "config": {"l2": "a"}}, "relu", [1, 2, 3, 4, 5]]
+
+
+@pytest.mark.parametrize("index", range(len(FUZZ_MODEL_LAYERS)),
+                         ids=["Conv2D", "BatchNormalization", "MaxPooling2D", "Flatten",
+                              "Dropout", "Dense"])
+def test_every_config_field_with_a_wrong_value_loads_or_is_refused_clearly(tmp_path, index):
+    from boundary_cases import raw_reason
+
+    model = nn.Sequential([make() for make in FUZZ_MODEL_LAYERS])
+    original = tmp_path / "original.npz"
+    model.save(original)
+    architecture = {"class_name": "Sequential", "config": model.get_config()}
+    layer_config = architecture["config"]["layers"][index]["config"]
+    refused = 0
+    for key in list(layer_config):
+        for value in WRONG_VALUES:
+            changed = json.loads(json.dumps(architecture))
+            changed["config"]["layers"][index]["config"][key] = value
+            path = tmp_path / "changed.npz"
+            path.write_bytes(original.read_bytes())
+            rewrite_member(path, "__architecture__", json.dumps(changed))
+            try:
+                tg.load_model(path)
+            except Exception as error:  # noqa: BLE001 - the point is to classify any error
+                assert raw_reason(error) is None, f"{key}={value!r}: {raw_reason(error)}"
+                refused += 1
+    assert refused >= len(layer_config)  # most wrong values are refused, none crash

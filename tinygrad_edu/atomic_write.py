@@ -33,7 +33,7 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["atomic_write", "atomic_path", "remove_stale_temporaries"]
+__all__ = ["atomic_write", "atomic_path", "remove_stale_temporaries", "file_path"]
 
 _PREFIX = ".tmp-"
 _TEMPORARY_NAME = re.compile(r"^\.tmp-(\d+)-[0-9a-f]{16}-.+$")
@@ -102,6 +102,17 @@ def _fsync_directory(directory: str) -> None:
         os.close(handle)
 
 
+def file_path(path, who: str) -> str:
+    """``path`` as a string, refusing what cannot name a file (None, a number, "")."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{who}: expected a file path (a str or pathlib.Path), got "
+                        f"{type(path).__name__}")
+    path = os.fspath(path)
+    if not path or path.endswith(os.sep):
+        raise ValueError(f"{who}: {path!r} is not a file name; give one such as 'model.npz'")
+    return path
+
+
 def _target_folder(path: str, who: str) -> str:
     """The existing folder that will hold ``path``, or a ValueError saying what is wrong."""
     directory = Path(os.path.abspath(path)).parent
@@ -129,7 +140,7 @@ def atomic_path(path, who: str = "save"):
     >>> open(target).read()
     'done'
     """
-    path = os.fspath(path)
+    path = file_path(path, who)
     directory = _target_folder(path, who)
     remove_stale_temporaries(directory)
     temporary = os.path.join(directory, f"{_PREFIX}{os.getpid()}-{secrets.token_hex(8)}-"

@@ -37,7 +37,14 @@ def generator() -> np.random.Generator:
 
 def make_generator(seed=None) -> np.random.Generator:
     """A private generator for ``seed``, or the shared one when ``seed`` is None."""
-    return _generator if seed is None else np.random.default_rng(seed)
+    if seed is None:
+        return _generator
+    if isinstance(seed, (np.random.Generator, np.random.SeedSequence, np.random.BitGenerator)):
+        return np.random.default_rng(seed)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be an int >= 0 (or None for the shared generator), got "
+                         f"{seed!r}")
+    return np.random.default_rng(seed)
 
 
 @contextmanager

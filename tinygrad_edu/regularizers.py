@@ -29,8 +29,11 @@ __all__ = ["Regularizer", "L1", "L2", "L1L2", "l1", "l2", "l1_l2", "get", "seria
 
 
 def _check_factor(owner: str, name: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) and not hasattr(
+            value, "__float__"):
+        raise TypeError(f"{owner}: {name} must be a number >= 0, got {value!r}")
     value = float(value)
-    if value < 0:
+    if not value >= 0:
         raise ValueError(f"{owner}: {name} must be >= 0, got {value}")
     return value
 

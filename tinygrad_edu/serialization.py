@@ -45,7 +45,7 @@ import os
 import numpy as np
 
 from tinygrad_edu.archive import read_archive
-from tinygrad_edu.atomic_write import atomic_write
+from tinygrad_edu.atomic_write import atomic_write, file_path
 from tinygrad_edu.nn.module import Module, module_registry
 from tinygrad_edu.nn.parameter import allocation_budget
 from tinygrad_edu.nn.weights import register_file_format
@@ -170,7 +170,7 @@ def _checked_architecture(architecture, path, who):
 
 def _read(path, who="load") -> tuple[dict, dict, dict | None]:
     """(header, weights by name, architecture or None) from a file, refusing pickles."""
-    path = os.fspath(path)
+    path = file_path(path, who)
     if not os.path.exists(path):
         raise FileNotFoundError(f"{who}: no such file: {path!r}")
     if os.path.isdir(path):

@@ -23,7 +23,7 @@ from tinygrad_edu import tensor_operators
 from tinygrad_edu.autograd import engine, function
 from tinygrad_edu.autograd.grad_mode import state
 from tinygrad_edu.autograd.hooks import RemovableHandle
-from tinygrad_edu.tensor_operators import TensorOperators
+from tinygrad_edu.tensor_operators import TensorOperators, checked_dtype
 
 __all__ = ["Tensor", "as_tensor", "operands", "bump_versions", "DEFAULT_FLOAT"]
 
@@ -35,7 +35,8 @@ def _convert(data, dtype) -> np.ndarray:
     if isinstance(data, Tensor):
         data = data.data
     try:
-        array = np.array(data) if dtype is None else np.array(data, dtype=np.dtype(dtype))
+        array = (np.array(data) if dtype is None
+                 else np.array(data, dtype=checked_dtype(dtype, "Tensor")))
     except ValueError as error:  # numpy >= 1.24 refuses ragged nested lists outright
         if "inhomogeneous" not in str(error) and "sequence" not in str(error):
             raise ValueError(f"Tensor: cannot convert the data to {dtype}: {error}") from None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["TensorOperators"]
+__all__ = ["TensorOperators", "checked_dtype"]
 
 # Bound by tensor.py once the Tensor class exists: the ops import Tensor, so neither they nor
 # the class can be imported here, before it.
@@ -28,6 +28,15 @@ _REFLECTED_UFUNCS = {
 }
 # numpy ufunc name -> the Tensor method that computes it, where the names differ
 _TENSOR_METHODS = {"absolute": "abs", "negative": "__neg__", "true_divide": "__truediv__"}
+
+
+def checked_dtype(dtype, who: str) -> np.dtype:
+    """``np.dtype(dtype)``, with an error that names the function for an unknown name."""
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{who}: unknown dtype {dtype!r}; use e.g. 'float32', 'float64', "
+                        "'int64' or 'bool'") from None
 
 
 class TensorOperators:
@@ -226,7 +235,7 @@ class TensorOperators:
 
     def astype(self, dtype) -> Tensor:
         """A copy converted to ``dtype``; differentiable between floating dtypes."""
-        dtype = np.dtype(dtype)
+        dtype = checked_dtype(dtype, "astype")
         if dtype == self.data.dtype:
             return self
         if self._requires_grad and dtype.kind != "f":

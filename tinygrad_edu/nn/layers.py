@@ -190,9 +190,10 @@ def _sample_shape(input_shape) -> tuple:
     if isinstance(input_shape, (int, np.integer)):
         input_shape = (input_shape,)
     if not isinstance(input_shape, (tuple, list)) or not all(
-            size is None or isinstance(size, (int, np.integer)) for size in input_shape):
-        raise TypeError(f"Flatten: input_shape must be a tuple of sizes such as (28, 28), got "
-                        f"{input_shape!r}")
+            size is None or (isinstance(size, (int, np.integer)) and size >= 1)
+            for size in input_shape):
+        raise TypeError(f"Flatten: input_shape must be a tuple of sizes >= 1 such as (28, 28), "
+                        f"got {input_shape!r}")
     if None in input_shape:
         raise ValueError(
             f"Flatten: input_shape={tuple(input_shape)} contains None. input_shape leaves the "

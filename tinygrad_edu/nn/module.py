@@ -204,12 +204,20 @@ class Module(ModuleWeights, KerasModelAPI):
         """Build at construction when ``input_shape=`` (no batch axis) or ``input_dim=``
         is given, as Keras does. Layers call this at the end of their ``__init__``."""
         if input_dim is not None:
-            input_shape = (int(input_dim),)
+            input_shape, argument = (input_dim,), "input_dim"
+        else:
+            argument = "input_shape"
         if input_shape is None:
             return
         if isinstance(input_shape, (int, np.integer)):
-            input_shape = (int(input_shape),)
-        self._build((None, *tuple(input_shape)))
+            input_shape = (input_shape,)
+        if not isinstance(input_shape, (tuple, list)) or not all(
+                size is None or (isinstance(size, (int, np.integer)) and not isinstance(size, bool)
+                                 and size >= 1) for size in input_shape):
+            raise ValueError(f"{type(self).__name__}: {argument} must be sizes >= 1 (ints) "
+                             f"without the batch axis, e.g. input_shape=(28, 28), got "
+                             f"{input_dim if argument == 'input_dim' else input_shape!r}")
+        self._build((None, *(None if size is None else int(size) for size in input_shape)))
 
     def forward(self, *inputs, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} must implement forward()")
