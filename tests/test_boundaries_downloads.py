@@ -111,13 +111,40 @@ def test_oversized_downloads_are_refused_and_the_next_mirror_used(server, tmp_pa
     np.testing.assert_array_equal(arrays["x_train"], ARRAY)
 
 
-def test_a_trickling_mirror_meets_the_deadline(server, monkeypatch):
+def test_a_trickling_mirror_meets_its_deadline_and_the_next_one_is_used(server, monkeypatch):
     server.serve("/slow/" + NAME, ARCHIVE, delay=0.05)  # a byte every 50 ms: 4 s in all
+    server.serve("/good/" + NAME, ARCHIVE)
     monkeypatch.setattr(fetch, "DOWNLOAD_DEADLINE_SECONDS", 0.5)
     start = time.monotonic()
-    with pytest.raises(DatasetNotFoundError, match=r"the download took longer than 0.5 s"):
+    with pytest.raises(DatasetNotFoundError, match=r"the mirror took longer than its 0.5 s"):
         fetch.fetch_arrays(_spec(server.url + "/slow/"))
     assert time.monotonic() - start < 2.5
+    arrays = fetch.fetch_arrays(_spec(server.url + "/slow/", server.url + "/good/"))
+    np.testing.assert_array_equal(arrays["x_train"], ARRAY)
+
+
+def test_the_deadline_covers_all_files_of_a_mirror(tmp_path, monkeypatch):
+    """Each of two files alone would fit in the deadline; both together do not."""
+    import io
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(fetch, "SYSTEM_DATA_DIR", str(tmp_path / "system"))
+    monkeypatch.setattr(fetch, "DOWNLOAD_DEADLINE_SECONDS", 0.5)
+
+    def slow_opener(url, timeout):
+        time.sleep(0.35)
+        return io.BytesIO(ARCHIVE)
+
+    monkeypatch.setattr(fetch, "_open_url", slow_opener)
+    first = _spec().files["x_train"]
+    second = DataFile("second-idx3-ubyte.gz", first.archive_sha256, first.content_sha256,
+                      first.shape)
+    spec = DatasetSpec("tiny", "Tiny", {"x_train": first, "y_train": second},
+                       ("https://slow.example/",))
+    with pytest.raises(DatasetNotFoundError, match=r"second-idx3-ubyte.gz: TimeoutError: .*the "
+                                                   r"mirror took longer than its 0.5 s"):
+        fetch.fetch_arrays(spec)
+    assert _cache_files(tmp_path) == [NAME]  # the first file made it in time
 
 
 def test_plain_http_mirrors_are_refused_before_connecting(server, monkeypatch):

@@ -53,7 +53,7 @@ __all__ = [
 SYSTEM_DATA_DIR = "/usr/share/datasets"
 ENV_VAR = "TINYGRAD_EDU_DATA"
 DOWNLOAD_TIMEOUT_SECONDS = 60  # longest wait for the next bytes
-DOWNLOAD_DEADLINE_SECONDS = 900  # longest time for one file from one mirror
+DOWNLOAD_DEADLINE_SECONDS = 900  # longest time spent on one mirror, all its files together
 _CHUNK_BYTES = 1 << 20
 
 
@@ -190,7 +190,7 @@ def _check_url(url: str) -> None:
                      ":// can be tampered with on the way")
 
 
-def _download_file(file: DataFile, url: str, directory: Path) -> np.ndarray:
+def _download_file(file: DataFile, url: str, directory: Path, deadline: float) -> np.ndarray:
     """Download ``url`` into ``directory`` as ``file.name``; return its verified array.
 
     The bytes go to a temporary file in the same folder (:mod:`tinygrad_edu.atomic_write`)
@@ -201,13 +201,15 @@ def _download_file(file: DataFile, url: str, directory: Path) -> np.ndarray:
     holds an unverified file.
 
     Limits: at most ``file.max_download_bytes`` are received and at most
-    ``file.content_bytes`` decompressed (both follow from the spec's shape), and the whole
-    download must finish within :data:`DOWNLOAD_DEADLINE_SECONDS`, however slowly a mirror
-    trickles its bytes.
+    ``file.content_bytes`` decompressed (both follow from the spec's shape), and the download
+    must end before ``deadline`` (a ``time.monotonic()`` value: the mirror's time is up),
+    however slowly the mirror trickles its bytes.
     """
     _check_url(url)
     limit = file.max_download_bytes
-    deadline = time.monotonic() + DOWNLOAD_DEADLINE_SECONDS
+    if time.monotonic() > deadline:
+        raise TimeoutError(f"{url}: not tried, the mirror has used up its "
+                           f"{DOWNLOAD_DEADLINE_SECONDS} s")
     with atomic_path(directory / file.name, "download") as temporary:
         digest, received = hashlib.sha256(), 0
         with open(temporary, "wb") as out, _open_url(
@@ -223,9 +225,9 @@ def _download_file(file: DataFile, url: str, directory: Path) -> np.ndarray:
                     raise ValueError(f"{url}: more than {limit:,} bytes received, more than "
                                      f"{file.name} can take; the mirror serves something else")
                 if time.monotonic() > deadline:
-                    raise TimeoutError(f"{url}: the download took longer than "
-                                       f"{DOWNLOAD_DEADLINE_SECONDS} s ({received:,} bytes "
-                                       "received)")
+                    raise TimeoutError(f"{url}: the mirror took longer than its "
+                                       f"{DOWNLOAD_DEADLINE_SECONDS} s ({received:,} bytes of "
+                                       "this file received)")
                 digest.update(chunk)
                 out.write(chunk)
         if digest.hexdigest() == file.archive_sha256:
@@ -246,8 +248,11 @@ def _unwritable(directory: Path) -> str | None:
 
 
 def _download_into_cache(spec: DatasetSpec, directory: Path) -> dict:
-    """Download every file of ``spec`` that is missing or bad in ``directory``."""
-    arrays = {}
+    """Download every file of ``spec`` that is missing or bad in ``directory``.
+
+    Each mirror gets :data:`DOWNLOAD_DEADLINE_SECONDS` in all, counted from its first
+    request, so a slow mirror cannot hold up the fetch once per file."""
+    arrays, deadlines = {}, {}
     for role, file in spec.files.items():
         found = _find_file(file, directory) if directory.is_dir() else None
         if found is not None:
@@ -261,7 +266,9 @@ def _download_into_cache(spec: DatasetSpec, directory: Path) -> dict:
             url = mirror + file.name
             print(f"Downloading {url} to {directory}", file=sys.stderr)
             try:
-                arrays[role] = _download_file(file, url, directory)
+                deadline = deadlines.setdefault(mirror,
+                                                time.monotonic() + DOWNLOAD_DEADLINE_SECONDS)
+                arrays[role] = _download_file(file, url, directory, deadline)
                 break
             except (OSError, ValueError) as error:  # URLError and TimeoutError are OSErrors
                 errors.append(f"{url}: {type(error).__name__}: {error}")
