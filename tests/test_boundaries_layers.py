@@ -105,6 +105,24 @@ def test_training_true_really_trains_and_false_really_infers():
     np.testing.assert_allclose(batch_normalized.mean(axis=0), 0.0, atol=1e-5)
 
 
+def test_a_forward_that_takes_training_or_any_keyword_receives_it():
+    class Scaled(nn.Module):
+        def forward(self, x, training=None, scale=1.0):
+            return x * (scale if training else -scale)
+
+    class Open(nn.Module):
+        def forward(self, x, **options):
+            return x * options["factor"] * (1.0 if options.get("training") else 0.0)
+
+    ones = tg.ones(1, 2)
+    assert Scaled()(ones, training=True, scale=3.0).tolist() == [[3.0, 3.0]]
+    assert Scaled()(ones, training=False).tolist() == [[-1.0, -1.0]]
+    assert Open()(ones, training=True, factor=2.0).tolist() == [[2.0, 2.0]]
+    with pytest.raises(TypeError, match=r"unknown keyword argument colour; a call accepts: "
+                                        r"scale, training"):
+        Scaled()(ones, colour="red")
+
+
 def test_unknown_keywords_are_named():
     with pytest.raises(TypeError, match=r"dense \(Dense\): unknown keyword argument mask; a "
                                         r"call accepts: training"):

@@ -259,7 +259,7 @@ class Module(ModuleWeights, KerasModelAPI):
         ``forward`` does not take it itself, it sets the mode for this call."""
         names, open_ended = _forward_signature(type(self))
         if open_ended:
-            return kwargs
+            return kwargs, None
         unknown = [key for key in kwargs if key not in names and key != "training"]
         if unknown:
             accepted = ", ".join(sorted(names | {"training"}))
