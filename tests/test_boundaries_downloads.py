@@ -189,3 +189,29 @@ IDX_HEADERS = [
 def test_idx_sizes_that_overflow_give_a_clear_error(header, message):
     with pytest.raises(idx.IDXFormatError, match=message):
         idx.parse_idx(header + b"\0" * 16, source="f")
+
+
+def test_a_mirror_whose_time_is_up_is_not_asked_again(tmp_path, monkeypatch):
+    import io
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(fetch, "SYSTEM_DATA_DIR", str(tmp_path / "system"))
+    monkeypatch.setattr(fetch, "DOWNLOAD_DEADLINE_SECONDS", 0.2)
+    requested = []
+
+    def opener(url, timeout):
+        requested.append(url)
+        if url.startswith("https://slow.example/"):
+            time.sleep(0.3)
+        return io.BytesIO(ARCHIVE)
+
+    monkeypatch.setattr(fetch, "_open_url", opener)
+    first = _spec().files["x_train"]
+    second = DataFile("second-idx3-ubyte.gz", first.archive_sha256, first.content_sha256,
+                      first.shape)
+    spec = DatasetSpec("tiny", "Tiny", {"x_train": first, "y_train": second},
+                       ("https://slow.example/", "https://fast.example/"))
+    arrays = fetch.fetch_arrays(spec)
+    np.testing.assert_array_equal(arrays["y_train"], ARRAY)
+    assert requested == ["https://slow.example/" + NAME, "https://fast.example/" + NAME,
+                         "https://fast.example/second-idx3-ubyte.gz"]

@@ -229,15 +229,19 @@ def load_model(path) -> Module:
 
 
 def _shape_table(own: dict, weights: dict) -> str:
-    """The model's weights next to the file's, position by position, differences marked."""
+    """The model's weights next to the file's (by name when the names agree, else position by
+    position), differences marked."""
+    mine = [(key, tuple(tensor.shape)) for key, tensor in own.items()]
+    order = list(own) if set(own) == set(weights) else list(weights)
+    theirs = [(key, tuple(weights[key].shape)) for key in order]
     rows = []
-    for index in range(max(len(own), len(weights))):
-        mine = list(own.items())[index] if index < len(own) else None
-        theirs = list(weights.items())[index] if index < len(weights) else None
-        left = f"{mine[0]} {tuple(mine[1].shape)}" if mine else "(none)"
-        right = f"{theirs[0]} {tuple(theirs[1].shape)}" if theirs else "(none)"
-        differs = mine is None or theirs is None or tuple(mine[1].shape) != theirs[1].shape
-        rows.append(f"  {index}: model {left:<36} file {right}{'   <- differs' if differs else ''}")
+    for index in range(max(len(mine), len(theirs))):
+        left = mine[index] if index < len(mine) else None
+        right = theirs[index] if index < len(theirs) else None
+        mark = "" if left and right and left[1] == right[1] else "   <- differs"
+        left_text = f"{left[0]} {left[1]}" if left else "(none)"
+        right_text = f"{right[0]} {right[1]}" if right else "(none)"
+        rows.append(f"  {index}: model {left_text:<36} file {right_text}{mark}")
     return "\n".join(rows)
 
 
