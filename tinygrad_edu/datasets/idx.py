@@ -38,6 +38,8 @@ import zlib
 
 import numpy as np
 
+from tinygrad_edu.atomic_write import atomic_write
+
 __all__ = ["IDXFormatError", "IDX_DTYPES", "read_idx", "parse_idx", "write_idx", "read_file_bytes"]
 
 # type code -> big-endian numpy dtype, as fixed by the format's definition.
@@ -232,5 +234,4 @@ def write_idx(path, array, compress=None) -> None:
         compress = path.endswith(".gz")
     if compress:
         payload = gzip.compress(payload, mtime=0)
-    with open(path, "wb") as handle:
-        handle.write(payload)
+    atomic_write(path, lambda stream: stream.write(payload), "write_idx")
