@@ -65,7 +65,8 @@ def _every_layer():
         (nn.Conv2D(2, 3), image), (nn.MaxPooling2D(), image), (nn.AveragePooling2D(), image),
         (nn.GlobalAveragePooling2D(), image), (nn.BatchNormalization(), (2, 4)),
         (nn.LayerNormalization(), (2, 4)), (nn.InstanceNormalization(), image),
-        (nn.GroupNormalization(groups=2), image),
+        (nn.GroupNormalization(groups=2), image), (nn.Reshape((2, 2)), (2, 4)),
+        (nn.Permute((2, 1)), (2, 3, 4)), (nn.RepeatVector(3), (2, 4)),
         (nn.Sequential([nn.Dense(3), nn.Dropout(0.5)]), (2, 4)),
     ]
 
