@@ -68,6 +68,10 @@ def _every_layer():
         (nn.GroupNormalization(groups=2), image), (nn.Reshape((2, 2)), (2, 4)),
         (nn.Permute((2, 1)), (2, 3, 4)), (nn.RepeatVector(3), (2, 4)),
         (nn.Sequential([nn.Dense(3), nn.Dropout(0.5)]), (2, 4)),
+        (nn.SimpleRNN(3), (2, 5, 4)), (nn.LSTM(3, return_sequences=True), (2, 5, 4)),
+        (nn.GRU(3, dropout=0.5), (2, 5, 4)), (nn.Bidirectional(nn.LSTM(3)), (2, 5, 4)),
+        (nn.TimeDistributed(nn.Dense(2)), (2, 5, 4)), (nn.Masking(), (2, 5, 4)),
+        (nn.Embedding(10, 3), np.array([[1, 2, 0], [9, 4, 4]])),
     ]
 
 
@@ -75,7 +79,7 @@ def test_the_list_covers_every_layer_class():
     covered = {type(layer).__name__ for layer, _ in _every_layer()}
     exported = {name for name in nn.__all__ if isinstance(getattr(nn, name), type)
                 and issubclass(getattr(nn, name), nn.Module)}
-    assert exported - covered == {"Module", "ModuleList"}
+    assert exported - covered == {"Module", "ModuleList", "RecurrentLayer"}
 
 
 @pytest.mark.parametrize("index", range(len(_every_layer())),
@@ -84,7 +88,8 @@ def test_the_list_covers_every_layer_class():
 def test_every_layer_accepts_training_and_restores_its_mode(index, training):
     layer, shape = _every_layer()[index]
     layer.eval()
-    x = tg.Tensor(RNG.normal(size=shape).astype(np.float32) + 2.0)
+    x = tg.Tensor(shape if isinstance(shape, np.ndarray)  # indices, for Embedding
+                  else RNG.normal(size=shape).astype(np.float32) + 2.0)
     out = layer(x, training=training)
     assert isinstance(out, tg.Tensor)
     assert all(not module.training for module in layer.modules())  # mode restored
