@@ -214,7 +214,7 @@ class ProgressDisplay:
     """What ``fit`` prints, epoch by epoch, at the chosen verbosity."""
 
     def __init__(self, verbose, epochs: int, steps: int, stream=None):
-        self.verbose = resolve_verbose(verbose, "fit")
+        self.verbose = 1 if verbose == "auto" else int(verbose)  # fit has checked it
         self.epochs = epochs
         self.steps = steps
         self.stream = stream
