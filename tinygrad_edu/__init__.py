@@ -43,6 +43,7 @@ from tinygrad_edu.creation import (
 from tinygrad_edu.ops import *  # noqa: F403 - the public ops, listed in ops.__all__
 from tinygrad_edu.ops import __all__ as _op_names
 from tinygrad_edu.random import manual_seed
+from tinygrad_edu.threads import get_num_threads, set_num_threads
 
 # The layers above the engine: functional -> nn -> training (each imports only what is below).
 from tinygrad_edu import functional, init, losses, optim, regularizers  # noqa: E402
@@ -66,7 +67,7 @@ __all__ = [
     "Tensor", "tensor", "grad", "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly",
     "zeros", "ones", "full", "zeros_like", "ones_like", "arange", "linspace", "eye", "randn",
     "rand", "randint",
-    "manual_seed", "float32", "float64", "int64", *_op_names,
+    "manual_seed", "set_num_threads", "get_num_threads", "float32", "float64", "int64", *_op_names,
     "functional", "init", "losses", "optim", "regularizers", "nn", "load_model", "save_model",
     "callbacks", "datasets", "metrics", "trace", "DataLoader", "load_fashion_mnist", "load_mnist",
     "to_categorical",

@@ -24,6 +24,7 @@ from tinygrad_edu import training_checks as check
 from tinygrad_edu.autograd import no_grad
 from tinygrad_edu.random import generator
 from tinygrad_edu.tensor import DEFAULT_FLOAT, Tensor
+from tinygrad_edu.threads import with_automatic_threads
 
 __all__ = ["compile", "fit", "evaluate", "predict", "train_on_batch", "test_on_batch",
            "predict_on_batch"]
@@ -184,6 +185,7 @@ def _class_weights(y, class_weight):
     return table[labels.astype(np.int64)]
 
 
+@with_automatic_threads
 def fit(model, x, y=None, batch_size=32, epochs=1, verbose="auto", callbacks=None,
         validation_split=0.0, validation_data=None, shuffle=True, initial_epoch=0,
         class_weight=None, sample_weight=None):
@@ -193,6 +195,13 @@ def fit(model, x, y=None, batch_size=32, epochs=1, verbose="auto", callbacks=Non
     fraction of ``x``/``y`` (taken before shuffling); ``validation_data`` is ``(x, y)`` or
     ``(x, y, sample_weight)``. ``class_weight`` maps class index -> weight of its samples.
     ``verbose``: ``"auto"``/1 a progress bar, 2 one line per epoch, 0 silent.
+
+    Threads: with ``batch_size`` up to 128, fit runs numpy's matrix products on one thread
+    (and restores the count after), because two threads gain nothing there on 2 cores and lose
+    several times when another process is busy: on the course's MLP at batch 32, 2.1 ms per
+    step on one thread, 2.0 ms (third quartile 21 ms) on two, and 4.0 vs 40 ms next to one
+    busy process (bench/bench_threads.py, bench/README.md). A count chosen with
+    ``tinygrad_edu.set_num_threads`` or ``OMP_NUM_THREADS`` is always kept.
     """
     from tinygrad_edu.callbacks import CallbackList
     from tinygrad_edu.progress import ProgressDisplay
