@@ -95,11 +95,12 @@ def threads_were_chosen() -> bool:
 def automatic_threads(batch_size: int):
     """A context for ``fit``'s loop: one BLAS thread for a batch of at most 128 samples.
 
-    Measured on 2 cores (bench/bench_threads.py): at batch 32 and 128 one thread is as fast
-    as two on the course's MLP and CNN on a quiet machine and several times faster when
-    another process keeps a core busy; at batch 1024 two threads gain on a quiet machine.
-    Nothing changes when the user chose a count (:func:`threads_were_chosen`), or when only
-    one thread is in use already.
+    Measured on 2 shared cores with bench/bench_threads.py (ms per step, 1 vs 2 threads; the
+    machine was never quiet, see bench/README.md): the course's MLP at batch 32 took 1.6-2.1
+    on one thread and 2.0-16 on two, and 2.5-4.0 against 11-40 next to one busy process; the
+    CNN at batch 32 took 38 against 35-115. At batch 1024 two threads can gain (MLP: 12 vs 17)
+    and are left alone. Nothing changes when the user chose a count
+    (:func:`threads_were_chosen`), or when only one thread is in use already.
     """
     small = isinstance(batch_size, int) and batch_size <= ONE_THREAD_MAX_BATCH
     if not small or threads_were_chosen() or get_num_threads() == 1:
