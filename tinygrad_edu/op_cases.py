@@ -332,6 +332,10 @@ from tinygrad_edu.op_cases_extended import EXTENDED_CASES  # noqa: E402 - needs 
 
 CASES += EXTENDED_CASES
 
+from tinygrad_edu.op_cases_conv import CONV_FAMILY_CASES  # noqa: E402 - needs OpCase above
+
+CASES += CONV_FAMILY_CASES
+
 
 def find(op_or_name: str) -> list[OpCase]:
     """The rows whose ``op`` or ``name`` equals ``op_or_name``."""

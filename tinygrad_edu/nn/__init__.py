@@ -4,8 +4,9 @@
 traversal, modes); ``weights.py`` what is done with the weights it finds (``add_weight``,
 ``weights``, ``state_dict``, ``get_weights``/``set_weights``, ``save``); ``parameter.py`` the
 ``Parameter`` class and default names; ``model_api.py`` the ``compile``/``fit`` doors into
-training; then the layers (``layers.py``, ``conv.py``, ``normalization.py``), ``containers.py``
-and ``sequential.py``.
+training; then the layers (``layers.py``, ``conv.py`` with ``conv1d.py``, ``depthwise_conv.py``
+and ``transposed_conv.py``, ``spatial.py``, ``normalization.py``), ``containers.py`` and
+``sequential.py``.
 """
 
 from tinygrad_edu.nn.bidirectional import Bidirectional
@@ -16,6 +17,14 @@ from tinygrad_edu.nn.conv import (
     GlobalAveragePooling2D,
     MaxPooling2D,
 )
+from tinygrad_edu.nn.conv1d import (
+    AveragePooling1D,
+    Conv1D,
+    GlobalAveragePooling1D,
+    GlobalMaxPooling1D,
+    MaxPooling1D,
+)
+from tinygrad_edu.nn.depthwise_conv import DepthwiseConv2D
 from tinygrad_edu.nn.embedding import Embedding
 from tinygrad_edu.nn.layers import (
     ELU,
@@ -41,7 +50,16 @@ from tinygrad_edu.nn.recurrent import GRU, LSTM, SimpleRNN
 from tinygrad_edu.nn.recurrent_base import RecurrentLayer
 from tinygrad_edu.nn.reshaping import Permute, RepeatVector, Reshape
 from tinygrad_edu.nn.sequential import Sequential, summary
+from tinygrad_edu.nn.spatial import (
+    Cropping1D,
+    Cropping2D,
+    UpSampling1D,
+    UpSampling2D,
+    ZeroPadding1D,
+    ZeroPadding2D,
+)
 from tinygrad_edu.nn.time_distributed import TimeDistributed
+from tinygrad_edu.nn.transposed_conv import Conv2DTranspose
 
 __all__ = [
     "InputSpec", "Module", "ModuleList", "Parameter", "functional_call", "module_registry",
@@ -49,6 +67,9 @@ __all__ = [
     "Dense", "Activation", "Flatten", "Dropout", "PReLU", "LeakyReLU", "ELU", "ReLU", "Softmax",
     "Reshape", "Permute", "RepeatVector",
     "Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
+    "Conv1D", "MaxPooling1D", "AveragePooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling1D",
+    "DepthwiseConv2D", "Conv2DTranspose", "ZeroPadding2D", "Cropping2D", "UpSampling2D",
+    "ZeroPadding1D", "Cropping1D", "UpSampling1D",
     "BatchNormalization", "LayerNormalization", "InstanceNormalization", "GroupNormalization",
     "RecurrentLayer", "SimpleRNN", "LSTM", "GRU", "Bidirectional", "TimeDistributed",
     "Embedding", "Masking",

@@ -1,0 +1,166 @@
+"""Transposed 2-D convolution (NHWC), the layer that upsamples in decoders and GANs.
+
+A transposed convolution is the backward pass of a convolution with respect to its input,
+run forward: every input pixel spreads a kernel-weighted copy of itself over a kh x kw patch
+of the output, patches ``strides`` apart, adding where they overlap. In the symbols of
+:mod:`tinygrad_edu.ops.conv` (kernel k of shape (kh, kw, out_channels, in_channels), as Keras's
+``Conv2DTranspose`` stores it)::
+
+    cols[n, i, j, a, b, o] = sum_c x[n, i, j, c] * k[a, b, o, c]          (one matrix product)
+    full[n, i*sh + a*dh, j*sw + b*dw, o] += cols[n, i, j, a, b, o]         (Col2Im)
+    y = full cropped (or extended with zeros) to Keras's output size, + bias
+
+Backward, with g = dL/dy padded back to the full size (g_full) and gcols = Im2Col(g_full):
+
+    dx[n, i, j, c] = sum_{a,b,o} gcols[n, i, j, a, b, o] * k[a, b, o, c]   (a convolution of g)
+    dk[a, b, o, c] = sum_{n,i,j} gcols[n, i, j, a, b, o] * x[n, i, j, c]
+
+Col2Im's backward is Im2Col and the rest are products and slices of tensors, so the second
+derivative comes for free.
+
+Output size (Keras's rule, with the effective window K = (k - 1) * d + 1):
+
+    valid: (size - 1) * s + K + p, p = output_padding or max(s - K, 0)
+    same:  size * s without output_padding, else (size - 1) * s + K % 2 + p
+
+PyTorch's ``conv_transpose2d`` takes NCHW input and an (in, out, kh, kw) weight, and removes
+``padding`` pixels from both sides; Keras's "same" crops the odd pixel on the right.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tinygrad_edu.ops.conv import Col2Im, _check_images, _padding, _pair
+from tinygrad_edu.ops.shape import pad
+from tinygrad_edu.tensor import as_tensor
+
+__all__ = ["conv_transpose2d", "conv_transpose_output_size", "conv_transpose_crops",
+           "check_output_padding"]
+
+
+def conv_transpose_output_size(size: int, window: int, stride: int, padding: str,
+                               output_padding: int | None = None, dilation: int = 1) -> int:
+    """Output length along one axis of a transposed convolution (Keras's rule).
+
+    >>> conv_transpose_output_size(7, 3, 2, "same"), conv_transpose_output_size(7, 3, 2, "valid")
+    (14, 15)
+    """
+    effective = (window - 1) * dilation + 1
+    if padding == "valid":
+        extra = max(stride - effective, 0) if output_padding is None else output_padding
+        return (size - 1) * stride + effective + extra
+    if output_padding is None:
+        return size * stride
+    return (size - 1) * stride + effective % 2 + output_padding
+
+
+def conv_transpose_crops(window: int, stride: int, padding: str,
+                         output_padding: int | None = None, dilation: int = 1) -> tuple[int, int]:
+    """(before, after) pixels cut from the full (size - 1) * s + K result; negative "after"
+    means zeros appended. The odd pixel of "same" is cut after, as TensorFlow and Keras do.
+
+    >>> conv_transpose_crops(3, 2, "same"), conv_transpose_crops(4, 2, "same")
+    ((0, 1), (1, 1))
+    """
+    effective = (window - 1) * dilation + 1
+    if padding == "valid":
+        extra = max(stride - effective, 0) if output_padding is None else output_padding
+        return 0, -extra
+    if output_padding is None:
+        total = effective - stride  # full - size * s
+    else:
+        total = effective - effective % 2 - output_padding
+    before = max(total // 2, 0)
+    return before, total - before
+
+
+def conv_transpose2d(x, kernel, bias=None, strides=1, padding="valid", output_padding=None,
+                     dilation_rate=1):
+    """Transposed convolution of an NHWC batch with Keras's kernel layout and output size.
+
+    Args:
+        x: (batch, height, width, in_channels).
+        kernel: (kernel_height, kernel_width, out_channels, in_channels): Keras's
+            ``Conv2DTranspose`` layout (out before in, the reverse of ``conv2d``'s).
+        bias: optional (out_channels,).
+        strides: int or (sh, sw): the upsampling factor.
+        padding: "valid" or "same" (output size * stride).
+        output_padding: None, an int or a pair, each < its stride: extra rows/columns at the
+            bottom/right, to pick one of the sizes a strided convolution maps to the same size.
+        dilation_rate: int or (dh, dw).
+
+    Returns:
+        (batch, out_height, out_width, out_channels), sizes by
+        :func:`conv_transpose_output_size`.
+
+    >>> import tinygrad_edu as tg
+    >>> conv_transpose2d(tg.ones(1, 4, 4, 3), tg.ones(3, 3, 2, 3), strides=2,
+    ...                  padding="same").shape
+    (1, 8, 8, 2)
+    """
+    who = "conv_transpose2d"
+    x = _check_images(x, who)
+    kernel = as_tensor(kernel)
+    if kernel.ndim != 4:
+        raise ValueError(f"{who}: kernel must have shape (kernel_height, kernel_width, "
+                         f"out_channels, in_channels), got {kernel.shape}")
+    kh, kw, out_channels, in_channels = kernel.shape
+    if x.shape[3] != in_channels:
+        raise ValueError(
+            f"{who}: the input has {x.shape[3]} channels (shape {x.shape}, NHWC) but the kernel "
+            f"{kernel.shape} expects {in_channels}: its layout is (kh, kw, out_channels, "
+            "in_channels), the last axis is the input's"
+        )
+    if kernel.data.dtype != x.data.dtype:
+        kernel = kernel.astype(x.data.dtype)
+    strides = _pair(strides, "strides", who)
+    dilation = _pair(dilation_rate, "dilation_rate", who)
+    mode = _padding(padding, who)
+    if dilation != (1, 1) and strides != (1, 1):
+        raise ValueError(f"{who}: strides > 1 together with dilation_rate > 1 is not "
+                         "supported (Keras refuses it too)")
+    extra = (None, None)
+    if output_padding is not None:
+        extra = check_output_padding(output_padding, strides, who)
+    batch, height, width, _ = x.shape
+    cols = x.reshape(batch * height * width, in_channels) @ kernel.reshape(
+        kh * kw * out_channels, in_channels).T
+    cols = cols.reshape(batch, height, width, kh, kw, out_channels)
+    full_h = (height - 1) * strides[0] + (kh - 1) * dilation[0] + 1
+    full_w = (width - 1) * strides[1] + (kw - 1) * dilation[1] + 1
+    y = Col2Im.apply(cols, input_shape=(batch, full_h, full_w, out_channels), strides=strides,
+                     dilation=dilation)
+    crops = [conv_transpose_crops(k, s, mode, p, d)
+             for k, s, p, d in zip((kh, kw), strides, extra, dilation)]
+    y = _crop_or_extend(y, crops)
+    if bias is not None:
+        bias = as_tensor(bias)
+        if bias.shape != (out_channels,):
+            raise ValueError(f"{who}: bias must have shape ({out_channels},), got {bias.shape}")
+        y = y + bias
+    return y
+
+
+def check_output_padding(output_padding, strides, who: str) -> tuple[int, int]:
+    """``output_padding`` as a pair of ints, each in [0, stride), or a ValueError."""
+    if isinstance(output_padding, (int, np.integer)) and not isinstance(output_padding, bool):
+        output_padding = (output_padding, output_padding)
+    pair = tuple(output_padding)
+    if len(pair) != 2 or not all(isinstance(p, (int, np.integer)) and 0 <= p < s
+                                 for p, s in zip(pair, strides)):
+        raise ValueError(f"{who}: output_padding must be None or ints >= 0 and smaller than "
+                         f"the strides {strides}, got {output_padding!r}")
+    return int(pair[0]), int(pair[1])
+
+
+def _crop_or_extend(y, crops):
+    """Cut the positive crops off the spatial axes, append zeros for the negative ones."""
+    (top, bottom), (left, right) = crops
+    rows = slice(top, y.shape[1] - max(bottom, 0))
+    columns = slice(left, y.shape[2] - max(right, 0))
+    if max(top, bottom, left, right) > 0:
+        y = y[:, rows, columns, :]
+    if bottom < 0 or right < 0:
+        y = pad(y, ((0, 0), (0, max(-bottom, 0)), (0, max(-right, 0)), (0, 0)))
+    return y

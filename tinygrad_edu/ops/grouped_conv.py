@@ -1,0 +1,142 @@
+"""Grouped and depthwise 2-D convolution (NHWC), as one batched matrix product over groups.
+
+With ``groups = G`` the C input channels and the O output channels are cut into G equal,
+contiguous blocks; output block g sees only input block g. With Cg = C / G and Og = O / G
+the kernel has shape (kh, kw, Cg, O), as in Keras, and
+
+    y[n, i, j, g*Og + o] = sum_{a,b,c} x_p[n, i*sh + a*dh, j*sw + b*dw, g*Cg + c]
+                                        * k[a, b, c, g*Og + o]
+
+The windows come from the same ``Im2Col`` as ordinary convolution; they are regrouped as a
+(G, rows, kh*kw*Cg) stack and multiplied by the kernel as a (G, kh*kw*Cg, Og) stack, one
+batched product instead of a Python loop over groups. Backward (cols_g = group g's windows):
+
+    d(k_g) = cols_g^T @ g_g          dx = Col2Im(concat_g(g_g @ k_g^T))
+
+Both are products and regroupings of tensors, so the second derivative is there too.
+
+Depthwise convolution is the case G = C: each input channel gets its own ``depth_multiplier``
+filters; Keras's kernel (kh, kw, C, M) is the grouped kernel (kh, kw, 1, C*M) reshaped, output
+channel c*M + m.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tinygrad_edu.ops.conv import (
+    Im2Col,
+    _check_fits,
+    _check_images,
+    _pad_spatial,
+    _padding,
+    _pair,
+)
+from tinygrad_edu.tensor import as_tensor
+
+__all__ = ["grouped_conv2d", "depthwise_conv2d", "check_groups"]
+
+
+def check_groups(groups, in_channels: int, out_channels: int, who: str) -> int:
+    """``groups`` as an int that divides both channel counts, or a ValueError saying so."""
+    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups < 1:
+        raise ValueError(f"{who}: groups must be a positive integer, got {groups!r}")
+    groups = int(groups)
+    if in_channels % groups or out_channels % groups:
+        common = [d for d in range(1, in_channels + 1)
+                  if in_channels % d == 0 and out_channels % d == 0]
+        raise ValueError(
+            f"{who}: groups={groups} must divide both the {in_channels} input channels and the "
+            f"{out_channels} output channels (filters); choose one of {common}"
+        )
+    return groups
+
+
+def grouped_conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1,
+                   groups=1, who="conv2d"):
+    """Grouped 2-D convolution; ``conv2d(..., groups=G)`` calls this for G > 1.
+
+    Args:
+        x: (batch, height, width, in_channels).
+        kernel: (kernel_height, kernel_width, in_channels // groups, out_channels).
+        bias: optional (out_channels,).
+        strides, padding, dilation_rate: as in :func:`~tinygrad_edu.ops.conv.conv2d`.
+        groups: number of channel blocks; divides in_channels and out_channels.
+
+    >>> import tinygrad_edu as tg
+    >>> grouped_conv2d(tg.ones(1, 3, 3, 4), tg.ones(3, 3, 2, 6), groups=2).shape
+    (1, 1, 1, 6)
+    """
+    x = _check_images(x, who)
+    kernel = as_tensor(kernel)
+    if kernel.ndim != 4:
+        raise ValueError(f"{who}: kernel must have shape (kernel_height, kernel_width, "
+                         f"in_channels // groups, out_channels), got {kernel.shape}")
+    kh, kw, group_in, out_channels = kernel.shape
+    channels = x.shape[3]
+    groups = check_groups(groups, channels, out_channels, who)
+    if group_in * groups != channels:
+        raise ValueError(
+            f"{who}: with groups={groups} the kernel's third axis must be in_channels // groups "
+            f"= {channels} // {groups} = {channels // groups}, got kernel shape {kernel.shape} "
+            f"for input shape {x.shape} (NHWC)"
+        )
+    if kernel.data.dtype != x.data.dtype:
+        kernel = kernel.astype(x.data.dtype)
+    strides = _pair(strides, "strides", who)
+    dilation = _pair(dilation_rate, "dilation_rate", who)
+    if dilation != (1, 1) and strides != (1, 1):
+        raise ValueError(f"{who}: strides > 1 together with dilation_rate > 1 is not "
+                         "supported (Keras refuses it too)")
+    if _padding(padding, who) == "same":
+        x = _pad_spatial(x, (kh, kw), strides, dilation, 0.0)
+    else:
+        _check_fits(x, (kh, kw), dilation, who, "kernel")
+    cols = Im2Col.apply(x, window=(kh, kw), strides=strides, dilation=dilation)
+    batch, out_h, out_w = cols.shape[:3]
+    rows, taps, group_out = batch * out_h * out_w, kh * kw, out_channels // groups
+    stacked = cols.reshape(rows, taps, groups, group_in).transpose(2, 0, 1, 3).reshape(
+        groups, rows, taps * group_in)
+    kernels = kernel.reshape(taps, group_in, groups, group_out).transpose(2, 0, 1, 3).reshape(
+        groups, taps * group_in, group_out)
+    y = (stacked @ kernels).transpose(1, 0, 2).reshape(batch, out_h, out_w, out_channels)
+    if bias is not None:
+        bias = as_tensor(bias)
+        if bias.shape != (out_channels,):
+            raise ValueError(f"{who}: bias must have shape ({out_channels},), got {bias.shape}")
+        y = y + bias
+    return y
+
+
+def depthwise_conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1):
+    """Depthwise 2-D convolution: every input channel filtered on its own (Keras's kernel).
+
+    y[n, i, j, c*M + m] = bias[c*M + m]
+                          + sum_{a,b} x_p[n, i*sh + a*dh, j*sw + b*dw, c] * k[a, b, c, m]
+
+    Backward: as grouped convolution with G = C (see the module docstring):
+    d(k[:, :, c, :]) = cols_c^T @ g_c, dx = Col2Im of g_c @ k_c^T per channel.
+
+    Args:
+        x: (batch, height, width, channels).
+        kernel: (kernel_height, kernel_width, channels, depth_multiplier), Keras's layout.
+        bias: optional (channels * depth_multiplier,).
+
+    PyTorch writes this as ``conv2d(..., groups=C)`` with a (C*M, 1, kh, kw) weight.
+
+    >>> import tinygrad_edu as tg
+    >>> depthwise_conv2d(tg.ones(2, 5, 5, 3), tg.ones(3, 3, 3, 2), padding="same").shape
+    (2, 5, 5, 6)
+    """
+    who = "depthwise_conv2d"
+    kernel = as_tensor(kernel)
+    if kernel.ndim != 4:
+        raise ValueError(f"{who}: kernel must have shape (kernel_height, kernel_width, "
+                         f"channels, depth_multiplier), got {kernel.shape}")
+    kh, kw, channels, multiplier = kernel.shape
+    x = _check_images(x, who)
+    if x.shape[3] != channels:
+        raise ValueError(f"{who}: the input has {x.shape[3]} channels (shape {x.shape}, NHWC) "
+                         f"but the kernel {kernel.shape} is for {channels}")
+    return grouped_conv2d(x, kernel.reshape(kh, kw, 1, channels * multiplier), bias, strides,
+                          padding, dilation_rate, groups=channels, who=who)
