@@ -333,6 +333,21 @@ MISTAKES = [
         tg.ones(1, 5, 5, 1)), None),
     _t("MaxPooling2D on flat input", lambda p: nn.MaxPooling2D()(tg.ones(2, 16)),
        "MaxPooling2D"),
+    _t("Conv1D on images", lambda p: nn.Conv1D(4, 3)(tg.ones(2, 8, 8, 1)), "Conv2D"),
+    _t("Conv1D on steps without a channel axis", lambda p: nn.Conv1D(4, 3)(tg.ones(2, 10)),
+       "channel axis"),
+    _t("Conv1D groups not dividing the channels", lambda p: nn.Conv1D(4, 3, groups=2)(
+        tg.ones(2, 10, 3)), "groups=2"),
+    _t("Conv1D padding unknown", lambda p: nn.Conv1D(4, 3, padding="full"), "causal"),
+    _t("DepthwiseConv2D on flat input", lambda p: nn.DepthwiseConv2D(3)(tg.ones(2, 16)),
+       "DepthwiseConv2D"),
+    _t("Conv2DTranspose output_padding not below strides", lambda p: nn.Conv2DTranspose(
+        4, 3, strides=2, output_padding=2), "output_padding"),
+    _t("UpSampling2D unknown interpolation", lambda p: nn.UpSampling2D(
+        interpolation="bicubic"), "interpolation"),
+    _t("ZeroPadding2D negative", lambda p: nn.ZeroPadding2D(-1), "padding"),
+    _t("Cropping2D larger than the image", lambda p: nn.Cropping2D(3)(tg.ones(1, 4, 4, 1)),
+       "Cropping2D"),
     _t("BatchNormalization momentum above 1", lambda p: nn.BatchNormalization(momentum=1.5),
        "momentum"),
     _t("layer on a string", lambda p: nn.Dense(3)("abc"), "numeric"),

@@ -72,6 +72,13 @@ def _every_layer():
         (nn.GRU(3, dropout=0.5), (2, 5, 4)), (nn.Bidirectional(nn.LSTM(3)), (2, 5, 4)),
         (nn.TimeDistributed(nn.Dense(2)), (2, 5, 4)), (nn.Masking(), (2, 5, 4)),
         (nn.Embedding(10, 3), np.array([[1, 2, 0], [9, 4, 4]])),
+        (nn.Conv1D(2, 3, padding="causal"), (2, 5, 4)), (nn.MaxPooling1D(), (2, 5, 4)),
+        (nn.AveragePooling1D(), (2, 5, 4)), (nn.GlobalAveragePooling1D(), (2, 5, 4)),
+        (nn.GlobalMaxPooling1D(), (2, 5, 4)), (nn.DepthwiseConv2D(3), image),
+        (nn.Conv2DTranspose(2, 3, strides=2), image), (nn.ZeroPadding2D(), image),
+        (nn.Cropping2D(1), image), (nn.UpSampling2D(interpolation="bilinear"), image),
+        (nn.ZeroPadding1D(), (2, 5, 4)), (nn.Cropping1D(), (2, 5, 4)),
+        (nn.UpSampling1D(), (2, 5, 4)),
     ]
 
 

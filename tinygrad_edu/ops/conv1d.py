@@ -14,6 +14,7 @@ and an (out, in, k) weight.
 
 from __future__ import annotations
 
+from tinygrad_edu.autograd import state
 from tinygrad_edu.ops.conv import avg_pool2d, conv2d, max_pool2d
 from tinygrad_edu.ops.grouped_conv import grouped_conv2d
 from tinygrad_edu.ops.shape import pad
@@ -48,6 +49,19 @@ def _one(value, name: str, who: str) -> int:
     return value
 
 
+def _check_fits(x, window: int, dilation: int, padding: str, who: str, what: str) -> None:
+    effective = (window - 1) * dilation + 1
+    if padding == "valid" and effective > x.shape[1]:
+        if state.module_path:
+            who = f"{who} (in {state.module_path})"
+        other_paddings = "padding='same' or 'causal'" if what == "kernel" else "padding='same'"
+        raise ValueError(
+            f"{who}: the {what} of {effective} steps does not fit in the {x.shape[1]} steps of "
+            f"the input (shape {x.shape}) with padding='valid'. Use {other_paddings}, a "
+            "smaller window, or fewer downsampling layers before this one."
+        )
+
+
 def conv1d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, groups=1):
     """1-D convolution of (batch, steps, in_channels) sequences.
 
@@ -77,6 +91,7 @@ def conv1d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, gr
     if mode == "causal":
         x = pad(x, ((0, 0), ((kernel.shape[0] - 1) * dilation, 0), (0, 0)))
         mode = "valid"
+    _check_fits(x, kernel.shape[0], dilation, mode, who, "kernel")
     images = x.reshape(x.shape[0], 1, x.shape[1], x.shape[2])
     kernel_2d = kernel.reshape(1, *kernel.shape)
     if groups == 1:
@@ -92,6 +107,7 @@ def _pool1d(pool, x, pool_size, strides, padding, who):
     x = _check_sequences(x, who)
     pool_size = _one(pool_size, "pool_size", who)
     strides = pool_size if strides is None else _one(strides, "strides", who)
+    _check_fits(x, pool_size, 1, str(padding).lower(), who, "pooling window")
     y = pool(x.reshape(x.shape[0], 1, x.shape[1], x.shape[2]), (1, pool_size), (1, strides),
              padding)
     return y.reshape(y.shape[0], y.shape[2], y.shape[3])
