@@ -24,7 +24,8 @@ import zlib
 
 import numpy as np
 
-__all__ = ["read_archive", "MAX_ARCHIVE_BYTES", "MAX_COMPRESSION_RATIO", "MAX_TEXT_BYTES"]
+__all__ = ["read_archive", "check_sizes", "MAX_ARCHIVE_BYTES", "MAX_COMPRESSION_RATIO",
+           "MAX_TEXT_BYTES"]
 
 #: largest total of uncompressed bytes accepted in one file (raise it for huge models)
 MAX_ARCHIVE_BYTES = 8 * 2**30
@@ -40,7 +41,8 @@ def _damaged(who, path, detail) -> ValueError:
     return ValueError(f"{who}: {path!r} is damaged or not a tinygrad_edu file ({detail})")
 
 
-def _check_sizes(who, path, infos, max_bytes) -> None:
+def check_sizes(who, path, infos, max_bytes) -> None:
+    """Refuse ZIP members (``ZipInfo`` objects) over ``max_bytes`` in all, or a zip bomb."""
     total = sum(info.file_size for info in infos)
     if total > max_bytes:
         raise ValueError(
@@ -124,7 +126,7 @@ def read_archive(path, who="load", text_members=(), max_bytes=None) -> dict:
     try:
         with zipfile.ZipFile(path) as archive:
             infos = [info for info in archive.infolist() if not info.is_dir()]
-            _check_sizes(who, path, infos, max_bytes)
+            check_sizes(who, path, infos, max_bytes)
             members = {}
             for info in infos:
                 if not info.filename.endswith(".npy"):

@@ -13,6 +13,15 @@ File format (version 1). A file is a ZIP archive of ``.npy`` arrays as written b
 ``weights/<dotted name>``
     one numeric array per parameter and buffer, e.g. ``weights/dense_1.kernel``, the keys of
     ``model.state_dict()``.
+``__compile__`` and ``optimizer/<slot>/<i>`` (compiled models only)
+    the compile settings and the optimizer's state (:mod:`tinygrad_edu.io.compiled_state`);
+    ``load_model`` compiles the model with them unless ``compile=False``.
+
+Keras's files are chosen by the name: ``model.save("m.keras")`` writes Keras 3's ``.keras``
+format and ``model.save_weights("w.weights.h5")`` its weights file
+(:mod:`tinygrad_edu.io`); every other name gets the format above. ``load_model`` and
+``load_weights`` recognize the format from the file's first bytes: this project's archive,
+a ``.keras`` archive, or HDF5 (Keras 3 weights, Keras 2 models and weights).
 
 Nothing is pickled: files are read with ``numpy.load(..., allow_pickle=False)``, so a file
 carrying pickled objects (which could run code when loaded) is refused with an error.
@@ -41,11 +50,13 @@ from __future__ import annotations
 
 import json
 import os
+import zipfile
 
 import numpy as np
 
 from tinygrad_edu.archive import read_archive
 from tinygrad_edu.atomic_write import atomic_write, file_path
+from tinygrad_edu.io import compiled_state, keras_file, keras_h5
 from tinygrad_edu.nn.module import Module, module_registry
 from tinygrad_edu.nn.parameter import allocation_budget
 from tinygrad_edu.nn.weights import register_file_format
@@ -88,7 +99,11 @@ def _json_ready(config) -> bool:
 
 
 def save_weights(module: Module, path) -> None:
-    """Write ``module``'s parameters and buffers (no architecture) to ``path``."""
+    """Write ``module``'s parameters and buffers (no architecture) to ``path``; a name
+    ending in ``.weights.h5`` gets Keras 3's weights file."""
+    if os.fspath(file_path(path, "save_weights")).endswith(".weights.h5"):
+        keras_h5.save_weights_h5(module, path)
+        return
     members, names = _weight_members(module)
     members["__format__"] = _header("weights", names)
     _write_atomic(path, members, "save_weights")
@@ -98,8 +113,13 @@ def save_model(model: Module, path) -> None:
     """Write ``model``'s architecture (its ``get_config()``) and weights to ``path``.
 
     Reload it with :func:`load_model`. The model's class (and its layers' classes) must be
-    importable when loading; models of the built-in layers always are.
+    importable when loading; models of the built-in layers always are. A compiled model's
+    settings and optimizer state are saved too. A name ending in ``.keras`` gets Keras 3's
+    format instead (:mod:`tinygrad_edu.io.keras_file`).
     """
+    if os.fspath(file_path(path, "save_model")).endswith(".keras"):
+        keras_file.save_keras(model, path)
+        return
     architecture = {"class_name": type(model).__name__, "config": model.get_config()}
     try:
         architecture_json = json.dumps(architecture)
@@ -116,11 +136,12 @@ def save_model(model: Module, path) -> None:
     members, names = _weight_members(model)
     members["__format__"] = _header("model", names)
     members["__architecture__"] = np.array(architecture_json)
+    members.update(compiled_state.compiled_members(model))
     _write_atomic(path, members, "save_model")
 
 
 # ----- reading --------------------------------------------------------------------------------
-_TEXT_MEMBERS = ("__format__", "__architecture__")
+_TEXT_MEMBERS = ("__format__", "__architecture__", compiled_state.COMPILE_MEMBER)
 
 
 def _json_member(members, name, path, who):
@@ -168,8 +189,31 @@ def _checked_architecture(architecture, path, who):
     return architecture
 
 
-def _read(path, who="load") -> tuple[dict, dict, dict | None]:
-    """(header, weights by name, architecture or None) from a file, refusing pickles."""
+def _file_kind(path, who) -> str:
+    """"npz", "keras" or "h5", from the file's content; pickles are refused."""
+    path = file_path(path, who)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{who}: no such file: {path!r}")
+    if os.path.isdir(path):
+        raise ValueError(f"{who}: {path!r} is a folder; give the path of a saved file")
+    with open(path, "rb") as stream:
+        magic = stream.read(8)
+    if magic == keras_h5.H5_MAGIC:
+        return "h5"
+    if magic[:2] == b"PK":
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = set(archive.namelist())
+        except (zipfile.BadZipFile, OSError, EOFError):
+            return "npz"  # the archive reader gives the detailed error
+        if "config.json" in names and "__format__.npy" not in names:
+            return "keras"
+    return "npz"
+
+
+def _read(path, who="load") -> tuple[dict, dict, dict | None, dict]:
+    """(header, weights by name, architecture or None, other members) from a file,
+    refusing pickles."""
     path = file_path(path, who)
     if not os.path.exists(path):
         raise FileNotFoundError(f"{who}: no such file: {path!r}")
@@ -194,16 +238,27 @@ def _read(path, who="load") -> tuple[dict, dict, dict | None]:
         if array is None:
             raise ValueError(f"{who}: {path!r} is damaged: weight {name!r} is listed but missing")
         weights[name] = array
-    return header, weights, architecture
+    return header, weights, architecture, members
 
 
-def load_model(path) -> Module:
-    """Rebuild a model saved by ``model.save(path)``: architecture, then weights.
+def load_model(path, custom_objects=None, compile=True, safe_mode=True) -> Module:  # noqa: A002
+    """Rebuild a model saved by ``model.save(path)``: architecture, then weights, then (unless
+    ``compile=False``) its compile settings and optimizer state, as Keras's ``load_model``.
+
+    Reads this project's files, Keras 3's ``.keras`` files and Keras 2's HDF5 model files,
+    whatever their names. ``custom_objects`` and ``safe_mode`` are Keras's arguments: custom
+    layers here are found by their class name once their module is imported, and nothing
+    is ever unpickled, so both are accepted and not needed.
 
     The architecture may not create more weight values than the file holds: a damaged or
     hostile size (``"units": 30000000``) fails before anything that large is allocated.
     """
-    header, weights, architecture = _read(path, "load_model")
+    kind = _file_kind(path, "load_model")
+    if kind == "keras":
+        return keras_file.load_keras(path, compile=compile)
+    if kind == "h5":
+        return keras_h5.load_legacy_h5(path, compile=compile)
+    header, weights, architecture, members = _read(path, "load_model")
     if architecture is None:
         raise ValueError(
             f"load_model: {os.fspath(path)!r} holds weights only (written by save_weights). "
@@ -225,6 +280,10 @@ def load_model(path) -> Module:
         raise ValueError(f"load_model: the rebuilt {class_name} has no weights yet (its "
                          "input shape is unknown), so the saved weights cannot be placed")
     model.load_state_dict(weights, strict=True)
+    document = _json_member(members, compiled_state.COMPILE_MEMBER, path, "load_model")
+    if compile and document is not None:
+        compiled_state.restore_compiled(model, document, members,
+                                        f"load_model: {os.fspath(path)!r}")
     return model
 
 
@@ -251,9 +310,17 @@ def load_weights(module: Module, path) -> None:
     Weights are matched by name. When the names differ but the file has the same number of
     weights with the same shapes in the same order (the same architecture built with other
     default names, e.g. ``dense_4`` instead of ``dense``), they are matched by position,
-    as Keras does. Otherwise the error lists both sets of shapes side by side.
+    as Keras does. Otherwise the error lists both sets of shapes side by side. Keras's
+    ``.weights.h5``, ``.keras`` and Keras 2 ``.h5`` files are read too.
     """
-    _, weights, _ = _read(path, "load_weights")
+    kind = _file_kind(path, "load_weights")
+    if kind == "h5":
+        keras_h5.load_weights_h5(module, path)
+        return
+    if kind == "keras":
+        keras_file.load_keras_weights(module, path)
+        return
+    _, weights, _, _ = _read(path, "load_weights")
     own = dict(module.named_weights())
     if not own and weights:
         raise ValueError(f"load_weights: {module.name} has no weights yet; build it first "

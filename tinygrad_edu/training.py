@@ -63,6 +63,7 @@ def compile(model, optimizer="rmsprop", loss=None, metrics=None, loss_weights=No
     loss_objects = ([losses.get_loss(item) for item in loss] if isinstance(loss, (list, tuple))
                     else losses.get_loss(loss))
     model._compiled = _Compiled(optimizer, loss_objects, check.metric_list(metrics), loss_weights)
+    model._compiled.loss_spec = loss  # as given (a name stays a name in saved files)
     model.optimizer = optimizer
     model.loss = loss_objects
     model.stop_training = False
