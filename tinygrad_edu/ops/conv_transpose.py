@@ -31,7 +31,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from tinygrad_edu.ops.conv import Col2Im, _check_images, _padding, _pair
+try:  # the window helpers' own module
+    from tinygrad_edu.ops.windows import Col2Im, check_images, pair
+    from tinygrad_edu.ops.windows import padding_mode as _padding
+except ImportError:  # they still live in ops.conv
+    from tinygrad_edu.ops.conv import Col2Im, _padding
+    from tinygrad_edu.ops.conv import _check_images as check_images
+    from tinygrad_edu.ops.conv import _pair as pair
 from tinygrad_edu.ops.shape import pad
 from tinygrad_edu.tensor import as_tensor
 
@@ -100,7 +106,7 @@ def conv_transpose2d(x, kernel, bias=None, strides=1, padding="valid", output_pa
     (1, 8, 8, 2)
     """
     who = "conv_transpose2d"
-    x = _check_images(x, who)
+    x = check_images(x, who)
     kernel = as_tensor(kernel)
     if kernel.ndim != 4:
         raise ValueError(f"{who}: kernel must have shape (kernel_height, kernel_width, "
@@ -114,8 +120,8 @@ def conv_transpose2d(x, kernel, bias=None, strides=1, padding="valid", output_pa
         )
     if kernel.data.dtype != x.data.dtype:
         kernel = kernel.astype(x.data.dtype)
-    strides = _pair(strides, "strides", who)
-    dilation = _pair(dilation_rate, "dilation_rate", who)
+    strides = pair(strides, "strides", who)
+    dilation = pair(dilation_rate, "dilation_rate", who)
     mode = _padding(padding, who)
     if dilation != (1, 1) and strides != (1, 1):
         raise ValueError(f"{who}: strides > 1 together with dilation_rate > 1 is not "

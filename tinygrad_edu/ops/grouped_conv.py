@@ -24,14 +24,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from tinygrad_edu.ops.conv import (
-    Im2Col,
-    _check_fits,
-    _check_images,
-    _pad_spatial,
-    _padding,
-    _pair,
-)
+try:  # the window helpers' own module
+    from tinygrad_edu.ops.windows import Im2Col, check_fits, check_images, pad_spatial, pair
+    from tinygrad_edu.ops.windows import padding_mode as _padding
+except ImportError:  # they still live in ops.conv
+    from tinygrad_edu.ops.conv import Im2Col, _padding
+    from tinygrad_edu.ops.conv import _check_fits as check_fits
+    from tinygrad_edu.ops.conv import _check_images as check_images
+    from tinygrad_edu.ops.conv import _pad_spatial as pad_spatial
+    from tinygrad_edu.ops.conv import _pair as pair
 from tinygrad_edu.tensor import as_tensor
 
 __all__ = ["grouped_conv2d", "depthwise_conv2d", "check_groups"]
@@ -67,7 +68,7 @@ def grouped_conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_ra
     >>> grouped_conv2d(tg.ones(1, 3, 3, 4), tg.ones(3, 3, 2, 6), groups=2).shape
     (1, 1, 1, 6)
     """
-    x = _check_images(x, who)
+    x = check_images(x, who)
     kernel = as_tensor(kernel)
     if kernel.ndim != 4:
         raise ValueError(f"{who}: kernel must have shape (kernel_height, kernel_width, "
@@ -83,15 +84,15 @@ def grouped_conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_ra
         )
     if kernel.data.dtype != x.data.dtype:
         kernel = kernel.astype(x.data.dtype)
-    strides = _pair(strides, "strides", who)
-    dilation = _pair(dilation_rate, "dilation_rate", who)
+    strides = pair(strides, "strides", who)
+    dilation = pair(dilation_rate, "dilation_rate", who)
     if dilation != (1, 1) and strides != (1, 1):
         raise ValueError(f"{who}: strides > 1 together with dilation_rate > 1 is not "
                          "supported (Keras refuses it too)")
     if _padding(padding, who) == "same":
-        x = _pad_spatial(x, (kh, kw), strides, dilation, 0.0)
+        x = pad_spatial(x, (kh, kw), strides, dilation, 0.0)
     else:
-        _check_fits(x, (kh, kw), dilation, who, "kernel")
+        check_fits(x, (kh, kw), dilation, who, "kernel")
     cols = Im2Col.apply(x, window=(kh, kw), strides=strides, dilation=dilation)
     batch, out_h, out_w = cols.shape[:3]
     rows, taps, group_out = batch * out_h * out_w, kh * kw, out_channels // groups
@@ -134,7 +135,7 @@ def depthwise_conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_
         raise ValueError(f"{who}: kernel must have shape (kernel_height, kernel_width, "
                          f"channels, depth_multiplier), got {kernel.shape}")
     kh, kw, channels, multiplier = kernel.shape
-    x = _check_images(x, who)
+    x = check_images(x, who)
     if x.shape[3] != channels:
         raise ValueError(f"{who}: the input has {x.shape[3]} channels (shape {x.shape}, NHWC) "
                          f"but the kernel {kernel.shape} is for {channels}")

@@ -18,7 +18,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from tinygrad_edu.ops.conv import _check_images, _pair
+try:  # the window helpers' own module
+    from tinygrad_edu.ops.windows import check_images, pair
+except ImportError:  # they still live in ops.conv
+    from tinygrad_edu.ops.conv import _check_images as check_images
+    from tinygrad_edu.ops.conv import _pair as pair
 from tinygrad_edu.ops.einsum import einsum
 from tinygrad_edu.ops.rearrange import repeat
 from tinygrad_edu.tensor import Tensor
@@ -59,8 +63,8 @@ def upsample2d(x, size=(2, 2), interpolation="nearest"):
     [0.0, 0.25, 0.75, 1.0]
     """
     who = "upsample2d"
-    x = _check_images(x, who)
-    factor_h, factor_w = _pair(size, "size", who)
+    x = check_images(x, who)
+    factor_h, factor_w = pair(size, "size", who)
     mode = str(interpolation).lower()
     if mode == "nearest":
         return repeat(repeat(x, factor_h, axis=1), factor_w, axis=2)
