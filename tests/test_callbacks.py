@@ -247,11 +247,14 @@ def test_early_stopping_mode_auto_and_errors():
         EarlyStopping(mode="minimum")
 
 
-def test_early_stopping_warns_about_a_missing_monitor():
+def test_early_stopping_rejects_a_monitor_that_is_never_logged():
     stopper = EarlyStopping(monitor="val_loss")
-    with pytest.warns(UserWarning, match=r"'val_loss' is not in the logs \(available: loss\)"):
-        _, ran, _ = run([stopper], [{"loss": 1.0}, {"loss": 2.0}])
-    assert ran == 2
+    with pytest.raises(ValueError, match=r"monitor='val_loss' is not logged; the logged keys are "
+                                         r"loss; a 'val_' value is logged only when fit has"):
+        run([stopper], [{"loss": 1.0}, {"loss": 2.0}])
+    with pytest.raises(ValueError, match=r"ReduceLROnPlateau: monitor='val_acc' .* Keras 3 logs "
+                                         r"'val_accuracy' where Keras 2 logged 'val_acc'"):
+        run([ReduceLROnPlateau(monitor="val_acc")], [{"loss": 1.0, "val_accuracy": 0.5}])
 
 
 def _keras_sequences(seed, count=12):

@@ -148,11 +148,15 @@ def test_real_model_survives_a_crash_inside_numpy_savez(tmp_path, monkeypatch):
         np.testing.assert_array_equal(value, good[key])
 
 
-def test_missing_monitor_saves_nothing_and_warns(tmp_path):
+def test_missing_monitor_raises_naming_the_logged_keys(tmp_path):
     checkpoint = ModelCheckpoint(str(tmp_path / "m.npz"), save_best_only=True)
-    with pytest.warns(UserWarning, match="'val_loss' is not in the logs"):
-        model = run(checkpoint, [{"loss": 0.3}])
-    assert model.saves == [] and os.listdir(tmp_path) == []
+    with pytest.raises(ValueError, match="monitor='val_loss' is not logged; the logged keys are "
+                                         "loss"):
+        run(checkpoint, [{"loss": 0.3}])
+    assert os.listdir(tmp_path) == []
+    every_batch = ModelCheckpoint(str(tmp_path / "b.npz"), save_best_only=True, save_freq=1)
+    with pytest.raises(ValueError, match="validation values exist only at the end of an epoch"):
+        run(every_batch, [{"loss": 0.3}])
 
 
 def test_initial_value_threshold_and_mode(tmp_path):

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-__all__ = ["manual_seed", "generator", "make_generator", "fork_rng"]
+__all__ = ["manual_seed", "set_random_seed", "generator", "make_generator", "fork_rng"]
 
 _generator = np.random.default_rng()
 
@@ -28,6 +28,24 @@ def manual_seed(seed: int) -> None:
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"manual_seed: seed must be a non-negative int, got {seed!r}")
     _generator = np.random.default_rng(int(seed))
+
+
+def set_random_seed(seed: int) -> None:
+    """Seed every random stream a Keras program uses, as ``keras.utils.set_random_seed``:
+    the framework's (:func:`manual_seed`), numpy's global one (``np.random.seed``) and
+    Python's ``random``.
+
+    >>> import tinygrad_edu as tg
+    >>> set_random_seed(3); a = tg.randn(2).numpy(), np.random.rand()
+    >>> set_random_seed(3); b = tg.randn(2).numpy(), np.random.rand()
+    >>> bool((a[0] == b[0]).all()) and a[1] == b[1]
+    True
+    """
+    import random
+
+    manual_seed(seed)
+    np.random.seed(int(seed) % 2**32)
+    random.seed(int(seed))
 
 
 def generator() -> np.random.Generator:

@@ -11,7 +11,8 @@ import numbers
 
 import numpy as np
 
-__all__ = ["Callback", "CallbackList", "History", "LambdaCallback", "TerminateOnNaN", "HOOKS"]
+__all__ = ["Callback", "CallbackList", "History", "HistoryDict", "LambdaCallback",
+           "TerminateOnNaN", "HOOKS", "KERAS_2_KEYS"]
 
 # Every hook a callback may implement, with its arguments (batch/epoch numbers are 0-based).
 HOOKS = {
@@ -166,7 +167,8 @@ class CallbackList(Callback):
         self._dispatch("on_epoch_begin", epoch, logs=logs)
 
     def on_epoch_end(self, epoch, logs=None):
-        self._dispatch("on_epoch_end", epoch, logs=logs)
+        # Keras 3's order: the logged values sorted by name; keys a callback adds come after.
+        self._dispatch("on_epoch_end", epoch, logs=dict(sorted(_plain_logs(logs).items())))
 
     def on_batch_begin(self, batch, logs=None):
         self._dispatch("on_batch_begin", batch, logs=logs)
@@ -211,19 +213,58 @@ class CallbackList(Callback):
         return len(self.callbacks)
 
 
+# Keras 2 logged metrics=["accuracy"] as "acc"; Keras 3 as "accuracy".
+KERAS_2_KEYS = {"acc": "accuracy", "val_acc": "val_accuracy"}
+
+
+class HistoryDict(dict):
+    """The dict of :attr:`History.history`, which also answers Keras 2's keys.
+
+    ``history["acc"]`` and ``history["val_acc"]`` give the ``accuracy`` and ``val_accuracy``
+    lists (with a one-time note) when the model logged those names, as Keras 2 code expects.
+    The keys themselves, their order and ``in`` are Keras 3's: the old names are answered, not
+    stored.
+
+    >>> history = HistoryDict(loss=[0.5], accuracy=[0.75])
+    >>> history["acc"], list(history), "acc" in history
+    ([0.75], ['loss', 'accuracy'], False)
+    """
+
+    def __missing__(self, key):
+        new = KERAS_2_KEYS.get(key)
+        if new is None or not dict.__contains__(self, new):
+            hint = f"; Keras 3 calls {key!r} {new!r}" if new else ""
+            raise KeyError(f"{key!r} was not logged (logged: {', '.join(self) or 'nothing'})"
+                           f"{hint}")
+        from tinygrad_edu.notes import note_once
+
+        note_once(f"history {key}", f"history[{key!r}]: Keras 3 calls this key {new!r} "
+                  f"(the value logged for metrics=['accuracy']); {key!r} is answered too")
+        return dict.__getitem__(self, new)
+
+    def get(self, key, default=None):
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+
 class History(Callback):
     """Records the epoch logs: ``history.history["val_loss"][k]`` is epoch k's value.
 
     Attributes:
         history: dict of lists, one list per log key (``loss``, ``accuracy``,
-            ``val_loss``, ``val_accuracy``, ...), as Keras's ``History.history``.
+            ``val_loss``, ``val_accuracy``, ...), as Keras's ``History.history``; the keys
+            in Keras 3's order (sorted by name, then keys that callbacks add such as
+            ``learning_rate``). Keras 2's ``history["acc"]`` / ``["val_acc"]`` are answered
+            too (:class:`HistoryDict`).
         epoch: the epoch numbers recorded (0-based, as Keras).
         params, model: as for every callback. ``model.history`` is set to this object.
     """
 
     def __init__(self):
         super().__init__()
-        self.history = {}
+        self.history = HistoryDict()
         self.epoch = []
 
     def on_train_begin(self, logs=None):

@@ -46,8 +46,8 @@ class ModelCheckpoint(MonitorCallback):
     With ``save_best_only=True`` the file is written only when ``monitor`` improves on the
     best value so far (see :mod:`.monitor` for the rule: a NaN or infinite value is never an
     improvement, so a diverged epoch never overwrites a good checkpoint). When ``monitor``
-    is missing from the logs nothing is saved and a warning says why (Keras 3 would save
-    anyway, which could overwrite the best model).
+    is missing from the logs a ValueError names the keys that are logged (Keras 3 warns and
+    skips the save, so a misspelt name silently saves nothing).
 
     Args:
         filepath: target path or template.
@@ -107,14 +107,19 @@ class ModelCheckpoint(MonitorCallback):
                 f"{type(error).__name__}: {error}; available fields: {', '.join(fields)}"
             ) from None
 
-    def _should_save(self, epoch, logs, path) -> bool:
+    def _should_save(self, epoch, batch, logs, path) -> bool:
         if not self.save_best_only:
             if self.verbose > 0:
                 print(f"\nEpoch {epoch + 1}: saving model to {path}")
             return True
+        if batch is not None and self.monitor.startswith("val_") and self.monitor not in logs:
+            raise ValueError(
+                f"ModelCheckpoint: monitor={self.monitor!r} with save_freq={self.save_freq}: "
+                "validation values exist only at the end of an epoch, not after a batch; use "
+                "save_freq='epoch' or monitor one of the batch logs "
+                f"({', '.join(logs or {}) or 'none'})"
+            )
         current = self._current(logs)
-        if current is None:
-            return False
         best = "None" if self.best is None else f"{self.best:.5f}"
         if self._is_improvement(current, self.best):
             if self.verbose > 0:
@@ -129,7 +134,7 @@ class ModelCheckpoint(MonitorCallback):
 
     def _save(self, epoch, batch, logs) -> None:
         path = self.format_path(epoch, batch, logs)
-        if not self._should_save(epoch, logs, path):
+        if not self._should_save(epoch, batch, logs or {}, path):
             return
         if os.path.isdir(path):
             raise IsADirectoryError(

@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import math
 import numbers
-import warnings
 
 import numpy as np
 
-from tinygrad_edu.callbacks.base import Callback
+from tinygrad_edu.callbacks.base import KERAS_2_KEYS, Callback
 
 __all__ = ["MonitorCallback", "EarlyStopping", "ReduceLROnPlateau", "copy_state", "optimizer_of"]
 
@@ -98,16 +97,25 @@ class MonitorCallback(Callback):
         return current - self.min_delta > reference
 
     def _current(self, logs):
-        """``logs[monitor]`` as a float, or None (with a warning naming the keys there are)."""
+        """``logs[monitor]`` as a float.
+
+        Raises:
+            ValueError: ``monitor`` is not logged, naming the keys that are (a callback that
+                watches nothing would silently never stop, reduce or save).
+        """
         value = (logs or {}).get(self.monitor)
         if value is None:
-            warnings.warn(
-                f"{type(self).__name__}: {self.monitor!r} is not in the logs (available: "
-                f"{', '.join(logs or {}) or 'none'}); check the name, and pass validation "
-                "data for a 'val_' metric",
-                stacklevel=3,
+            who = type(self).__name__
+            old = {old: new for old, new in KERAS_2_KEYS.items() if self.monitor == old}
+            hint = (f"; Keras 3 logs {old[self.monitor]!r} where Keras 2 logged "
+                    f"{self.monitor!r}" if old else "")
+            validation = ("; a 'val_' value is logged only when fit has validation_data or "
+                          "validation_split" if self.monitor.startswith("val_") else "")
+            raise ValueError(
+                f"{who}: monitor={self.monitor!r} is not logged; the logged keys are "
+                f"{', '.join(logs or {}) or 'none'}{hint}{validation}. Pass one of the logged "
+                "keys as monitor"
             )
-            return None
         return float(value)
 
 
@@ -157,7 +165,7 @@ class EarlyStopping(MonitorCallback):
 
     def on_epoch_end(self, epoch, logs=None):
         current = self._current(logs)
-        if current is None or epoch < self.start_from_epoch:
+        if epoch < self.start_from_epoch:
             return
         if self.restore_best_weights and self.best_weights is None:
             # Until some epoch improves, the first monitored epoch is the best there is.
@@ -233,8 +241,6 @@ class ReduceLROnPlateau(MonitorCallback):
         if logs is not None:
             logs["learning_rate"] = float(optimizer.learning_rate)
         current = self._current(logs)
-        if current is None:
-            return
         if self.in_cooldown():
             self.cooldown_counter -= 1
             self.wait = 0

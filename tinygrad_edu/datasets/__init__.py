@@ -5,7 +5,8 @@
   described in :mod:`tinygrad_edu.datasets.fetch`);
 - :func:`read_idx`, :func:`write_idx`: the IDX file format, with validation;
 - :func:`make_spiral`, :func:`make_moons`, :func:`make_circles`: 2-D sets needing nothing;
-- :class:`DataLoader`, :func:`to_categorical`, :func:`train_test_split`.
+- :class:`DataLoader`, :func:`to_categorical`, :func:`train_test_split`;
+- :func:`get_file`: download a file once into the cache (Keras's ``utils.get_file``).
 
 >>> from tinygrad_edu.datasets import make_moons, train_test_split, DataLoader
 >>> x, y = make_moons(200, noise=0.1, seed=0)
@@ -21,6 +22,7 @@ from tinygrad_edu.datasets.fetch import (
     DatasetSpec,
     cache_dir,
 )
+from tinygrad_edu.datasets.get_file import get_file
 from tinygrad_edu.datasets.idx import IDXFormatError, read_idx, write_idx
 from tinygrad_edu.datasets.loader import DataLoader, to_categorical
 from tinygrad_edu.datasets.mnist import (
@@ -55,4 +57,5 @@ __all__ = [
     "DataLoader",
     "to_categorical",
     "train_test_split",
+    "get_file",
 ]

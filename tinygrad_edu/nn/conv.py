@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tinygrad_edu import functional, regularizers
+from tinygrad_edu import constraints, functional, regularizers
 from tinygrad_edu import init as initializers
 from tinygrad_edu.nn.layers import _activation_config, _kernel_and_bias_config
 from tinygrad_edu.nn.module import InputSpec, Module
@@ -99,7 +99,8 @@ class Conv2D(Module):
             zeros around the input, the odd one at the bottom/right as in TensorFlow).
         dilation_rate: int or (dh, dw): gaps between kernel taps.
         activation, use_bias, kernel_initializer ("glorot_uniform", with fans
-        kh*kw*in_channels and kh*kw*filters), bias_initializer, *_regularizer: as in Dense.
+        kh*kw*in_channels and kh*kw*filters), bias_initializer, *_regularizer,
+        *_constraint: as in Dense.
         input_shape: (height, width, channels) to build at once.
 
     PyTorch's ``nn.Conv2d`` takes NCHW input and stores the kernel as (filters, in, kh, kw);
@@ -115,6 +116,7 @@ class Conv2D(Module):
                  data_format=None, dilation_rate=(1, 1), activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None,
                  input_shape=None, name=None, trainable=True):
         super().__init__(name=name, trainable=trainable)
         layer = "Conv2D"
@@ -138,6 +140,8 @@ class Conv2D(Module):
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.activity_regularizer = regularizers.get(activity_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self.kernel = None
         self.bias = None
         self._build_from_arguments(input_shape)
@@ -150,9 +154,10 @@ class Conv2D(Module):
                              f"known, got input shape {shape}")
         kh, kw = self.kernel_size
         self.add_weight("kernel", (kh, kw, int(channels), self.filters), self.kernel_initializer,
-                        self.kernel_regularizer)
+                        self.kernel_regularizer, constraint=self.kernel_constraint)
         if self.use_bias:
-            self.add_weight("bias", (self.filters,), self.bias_initializer, self.bias_regularizer)
+            self.add_weight("bias", (self.filters,), self.bias_initializer, self.bias_regularizer,
+                            constraint=self.bias_constraint)
         self.input_spec = InputSpec(ndim=4, axes={-1: int(channels)})
 
     def forward(self, x):

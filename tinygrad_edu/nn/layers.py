@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tinygrad_edu import functional, regularizers
+from tinygrad_edu import constraints, functional, regularizers
 from tinygrad_edu import init as initializers
 from tinygrad_edu.functional.activations import activation_name
 from tinygrad_edu.nn.module import InputSpec, Module
@@ -43,6 +43,8 @@ class Dense(Module):
         kernel_initializer: Keras default ``"glorot_uniform"``.
         bias_initializer: default ``"zeros"``.
         kernel_regularizer, bias_regularizer: penalties on the weights (``"l2"``...).
+        kernel_constraint, bias_constraint: applied to the weights after each optimizer step
+            (``"max_norm"``, ``constraints.MaxNorm(3)``...; see :mod:`tinygrad_edu.constraints`).
         activity_regularizer: penalty on the layer's output.
         input_shape: input shape without the batch axis, e.g. ``(784,)``: builds at once.
         input_dim: shorthand for ``input_shape=(input_dim,)``.
@@ -60,6 +62,7 @@ class Dense(Module):
     def __init__(self, units, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None,
                  input_shape=None, input_dim=None, name=None, trainable=True):
         super().__init__(name=name, trainable=trainable)
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
@@ -74,6 +77,8 @@ class Dense(Module):
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.activity_regularizer = regularizers.get(activity_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self._initializer_args = (kernel_initializer, bias_initializer)
         self.kernel = None
         self.bias = None
@@ -87,9 +92,10 @@ class Dense(Module):
             )
         n_in = int(input_shape[-1])
         self.add_weight("kernel", (n_in, self.units), self.kernel_initializer,
-                        self.kernel_regularizer)
+                        self.kernel_regularizer, constraint=self.kernel_constraint)
         if self.use_bias:
-            self.add_weight("bias", (self.units,), self.bias_initializer, self.bias_regularizer)
+            self.add_weight("bias", (self.units,), self.bias_initializer, self.bias_regularizer,
+                            constraint=self.bias_constraint)
         self.input_spec = InputSpec(min_ndim=2, axes={-1: n_in})
 
     def forward(self, x):
@@ -116,8 +122,8 @@ def _initializer_config(argument, initializer):
 
 
 def _kernel_and_bias_config(layer) -> dict:
-    """The initializer and regularizer entries of a kernel-and-bias layer's config (Dense,
-    Conv2D): the names the user gave, or the serialized objects."""
+    """The initializer, regularizer and constraint entries of a kernel-and-bias layer's config
+    (Dense, Conv2D): the names the user gave, or the serialized objects."""
     kernel_init, bias_init = layer._initializer_args
     return {
         "kernel_initializer": _initializer_config(kernel_init, layer.kernel_initializer),
@@ -125,6 +131,8 @@ def _kernel_and_bias_config(layer) -> dict:
         "kernel_regularizer": regularizers.serialize(layer.kernel_regularizer),
         "bias_regularizer": regularizers.serialize(layer.bias_regularizer),
         "activity_regularizer": regularizers.serialize(layer.activity_regularizer),
+        "kernel_constraint": constraints.serialize(layer.kernel_constraint),
+        "bias_constraint": constraints.serialize(layer.bias_constraint),
     }
 
 

@@ -46,7 +46,14 @@ class Parameter(Tensor):
             also switches ``requires_grad`` off, so no gradient is computed for it (Keras's
             frozen weights; in PyTorch one writes ``p.requires_grad_(False)``).
         name: the Keras-style weight name, set on registration: ``"dense_1.kernel"``.
+
+    Attributes:
+        constraint: None, or a function ``array -> array`` (a
+            :mod:`~tinygrad_edu.constraints` object) that the optimizer applies to the values
+            after each update (Keras's ``kernel_constraint``).
     """
+
+    constraint = None
 
     def __init__(self, data, trainable=True, name=None, dtype=None):
         super().__init__(data, dtype=dtype, name=name)

@@ -18,8 +18,8 @@ from collections import namedtuple
 
 import numpy as np
 
+from tinygrad_edu import constraints, regularizers
 from tinygrad_edu import init as initializers
-from tinygrad_edu import regularizers
 from tinygrad_edu.autograd import no_grad
 from tinygrad_edu.nn.parameter import Parameter, check_allocation
 
@@ -60,7 +60,7 @@ class ModuleWeights:
     """
 
     def add_weight(self, name: str, shape, initializer="glorot_uniform", regularizer=None,
-                   trainable=True, dtype="float32") -> Parameter:
+                   trainable=True, dtype="float32", constraint=None) -> Parameter:
         """Create, initialize and register a weight (Keras's ``add_weight``).
 
         Args:
@@ -71,12 +71,15 @@ class ModuleWeights:
             regularizer: a name (``"l2"``), a regularizer object or a callable
                 ``weight -> scalar Tensor``; its penalty joins ``regularization_losses()``.
             trainable: ``False`` makes a frozen weight.
+            constraint: a name (``"max_norm"``), a constraint object or a callable
+                ``array -> array``, applied by the optimizer after each update.
         """
         shape = tuple(int(n) for n in shape)
         check_allocation(f"{self.name}.{name}", shape)  # before the memory is taken
         values = initializers.get(initializer)(shape, dtype=dtype)
         param = Parameter(values, trainable=trainable and self._trainable,
                           name=f"{self.name}.{name}")
+        param.constraint = constraints.get(constraint)
         setattr(self, name, param)
         if regularizer is not None:
             self._weight_regularizers[name] = regularizers.get(regularizer)

@@ -304,6 +304,10 @@ class Optimizer:
         update_step = self.update_step
         for i, param, g in zip(indices, active, grads):
             update_step(i, param.data, g, lr, t)
+        for param in active:  # Keras's kernel_constraint: the one place constraints apply
+            constraint = getattr(param, "constraint", None)  # Parameters have one; Tensors not
+            if constraint is not None:
+                param.data[...] = constraint(param.data)
         bump_versions(active)
         self.iterations = t
 

@@ -1,0 +1,63 @@
+"""plot_model: a real picture (PNG/SVG) whose boxes carry the layers' names and shapes."""
+
+import pytest
+
+pytest.importorskip("graphviz")
+
+import tinygrad_edu.keras as keras  # noqa: E402
+from tinygrad_edu import nn  # noqa: E402
+
+
+def _model():
+    keras.backend.clear_session()
+    return keras.Sequential([
+        keras.layers.Flatten(input_shape=(28, 28)),
+        keras.layers.Dense(256, activation="elu", kernel_initializer="he_normal"),
+        keras.layers.BatchNormalization(momentum=0.9),
+        keras.layers.Dense(10, activation="softmax"),
+    ])
+
+
+def test_png_is_a_real_picture_with_names_and_shapes(tmp_path):
+    path = tmp_path / "model.png"
+    dot = keras.utils.plot_model(_model(), to_file=str(path), show_shapes=True)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 1000
+    for text in ("flatten (Flatten)", "dense (Dense)", "batch_normalization (BatchNormalization)",
+                 "dense_1 (Dense)", "Input shape: (None, 28, 28)", "Output shape: (None, 784)",
+                 "Output shape: (None, 10)"):
+        assert text in dot.source, text
+    assert dot.source.count("->") == 3  # one arrow between each pair of layers
+
+
+def test_svg_and_the_options(tmp_path):
+    path = tmp_path / "model.svg"
+    keras.utils.plot_model(_model(), to_file=str(path), show_shapes=True, show_dtype=True,
+                           show_layer_names=False, rankdir="LR", show_layer_activations=True,
+                           show_trainable=True)
+    svg = path.read_text()
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+    for text in ("Flatten", "Input dtype: float32", "Activation: elu", "Trainable: Y",
+                 "(None, 256)"):
+        assert text in svg, text
+    assert "dense_1 (Dense)" not in svg  # show_layer_names=False: the class only
+    dot = keras.utils.model_to_dot(_model(), rankdir="LR")
+    assert "rankdir=LR" in dot.source and "Input shape" not in dot.source
+
+
+def test_nested_models_are_one_box_or_a_frame(tmp_path):
+    inner = nn.Sequential([nn.Dense(4, input_shape=(3,)), nn.Dense(2)], name="block")
+    outer = nn.Sequential([inner, nn.Dense(1)], name="outer")
+    closed = keras.utils.model_to_dot(outer)
+    assert "block (Sequential)" in closed.source and "cluster_block" not in closed.source
+    opened = keras.utils.model_to_dot(outer, expand_nested=True)
+    assert "cluster_block" in opened.source and opened.source.count("->") == 2
+    keras.utils.plot_model(outer, to_file=str(tmp_path / "nested.png"), expand_nested=True)
+
+
+def test_bad_arguments_say_what_to_do(tmp_path):
+    with pytest.raises(ValueError, match="rankdir must be 'TB'"):
+        keras.utils.plot_model(_model(), to_file=str(tmp_path / "m.png"), rankdir="BT")
+    with pytest.raises(TypeError, match="layer_range is not supported"):
+        keras.utils.plot_model(_model(), to_file=str(tmp_path / "m.png"), layer_range=["a", "b"])
+    with pytest.raises(ValueError, match="has no layers to draw"):
+        keras.utils.plot_model(keras.Sequential(), to_file=str(tmp_path / "m.png"))
