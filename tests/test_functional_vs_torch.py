@@ -12,6 +12,7 @@ import pytest
 
 import tinygrad_edu as tg
 from tinygrad_edu import functional as fn
+from tinygrad_edu.functional import image_transform
 
 torch = pytest.importorskip("torch")
 
@@ -131,6 +132,35 @@ REFERENCE += [
         [uniform((2, 9)), uniform((2, 3)), uniform((3, 9))]),
     Ref("split_gates", lambda z: tg.concatenate(fn.split_gates(z, 3)[::-1], axis=1),
         lambda z: torch.cat(z.chunk(3, dim=-1)[::-1], dim=1), [uniform((2, 6))]),
+]
+
+
+# The image warps against torch's grid_sample (align_corners=True: pixel centres at -1 and 1),
+# which knows the fill modes "border" (= nearest) and "zeros" (= constant 0); test_augmentation
+# compares every fill mode with Keras.
+ROTATION = image_transform.rotation_matrix([0.4, 2.5], 4, 5)
+
+
+def _grid_sample(padding):
+    def theirs(x):
+        rows, cols = np.meshgrid(np.arange(4.0), np.arange(5.0), indexing="ij")
+        x_in = ROTATION[:, 0, :1, None] * cols + ROTATION[:, 0, 1:2, None] * rows \
+            + ROTATION[:, 0, 2:, None]
+        y_in = ROTATION[:, 1, :1, None] * cols + ROTATION[:, 1, 1:2, None] * rows \
+            + ROTATION[:, 1, 2:, None]
+        grid = torch.tensor(np.stack([x_in / 2.0 - 1.0, y_in / 1.5 - 1.0], -1), dtype=x.dtype)
+        return _nhwc(lambda t: F.grid_sample(t, grid, "bilinear", padding, True))(x)
+    return theirs
+
+
+REFERENCE += [
+    Ref("affine_transform", lambda x: fn.affine_transform(x, ROTATION, fill_mode="nearest"),
+        _grid_sample("border"), [uniform((2, 4, 5, 3))], second_order=False),
+    Ref("affine_transform", lambda x: fn.affine_transform(x, ROTATION, fill_mode="constant"),
+        _grid_sample("zeros"), [uniform((2, 4, 5, 3))], second_order=False),
+    Ref("resize", lambda x: fn.resize(x, 3, 7),
+        _nhwc(lambda t: F.interpolate(t, size=(3, 7), mode="bilinear", align_corners=False)),
+        [uniform((2, 5, 4, 2))]),
 ]
 
 

@@ -1,5 +1,5 @@
 """Op-case rows for the ops beyond the first core set: more elementwise math, rounding,
-cumulative sums and products, picking by index, sorting, einsum and rearranging.
+cumulative sums and products, picking by index, sorting, einsum and rearranging, image warps.
 
 Rows with ``order=0`` are the ops whose results are indices or truth values: they have no
 gradient to check, so the tests run them by value and check that their results leave the
@@ -12,6 +12,7 @@ import numpy as np
 
 import tinygrad_edu as tg
 from tinygrad_edu import functional, losses
+from tinygrad_edu.functional import image_transform
 from tinygrad_edu.op_cases import OpCase, _distinct
 
 
@@ -135,6 +136,17 @@ EXTENDED_CASES: list[OpCase] = [
            lambda p: losses.binary_crossentropy(np.array([[1.0, 0.0, 1.0]] * 2), p,
                                                 label_smoothing=0.1),
            ((2, 3),), domain=(0.05, 0.95)),
+    # ---- image warps: constant weights, gradient back to the pixels ------------------------
+    OpCase("affine_transform/rotation-reflect", "affine_transform",
+           lambda x: functional.affine_transform(
+               x, image_transform.rotation_matrix([0.4, 2.5], 4, 5), fill_mode="reflect"),
+           ((2, 4, 5, 2),)),
+    OpCase("affine_transform/zoom-constant-nearest", "affine_transform",
+           lambda x: functional.affine_transform(
+               x, image_transform.zoom_matrix([1.3], [0.7], 4, 5), "nearest", "constant", 0.5),
+           ((1, 4, 5, 1),)),
+    OpCase("resize/up-and-down", "resize", lambda x: functional.resize(x, 3, 7),
+           ((2, 5, 4, 1),)),
     # ---- no gradient: values only (order 0) ----------------------------------------------------
     OpCase("argsort/stable", "argsort", lambda a: tg.argsort(a, axis=0), order=0,
            make_inputs=lambda rng: [np.array([[1.0, 3.0], [1.0, 2.0], [0.0, 3.0]])]),

@@ -1,5 +1,5 @@
-"""Functions built from the primitive ops: activations, softmax, dropout, normalizations and
-the time steps of the recurrent cells.
+"""Functions built from the primitive ops: activations, softmax, dropout, normalizations,
+image warps and resizing, and the time steps of the recurrent cells.
 
 Everything here is also reachable as ``tinygrad_edu.functional.<name>``; activations can be
 looked up by their Keras name with :func:`get_activation`. The fused, numerically stable
@@ -11,6 +11,7 @@ from tinygrad_edu.functional.activations import (
     __all__ as _activation_names,
 )
 from tinygrad_edu.functional.dropout import dropout
+from tinygrad_edu.functional.image_transform import affine_transform, resize
 from tinygrad_edu.functional.normalization import (
     batch_norm,
     group_norm,
@@ -27,7 +28,7 @@ from tinygrad_edu.ops.fused import (
 
 __all__ = [
     *_activation_names,
-    "dropout",
+    "dropout", "affine_transform", "resize",
     "moments", "batch_norm", "layer_norm", "instance_norm", "group_norm",
     "softmax_cross_entropy", "sparse_softmax_cross_entropy", "sigmoid_binary_cross_entropy",
     "simple_rnn_cell", "lstm_cell", "gru_cell", "split_gates",

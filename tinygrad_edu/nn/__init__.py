@@ -9,6 +9,14 @@ and ``transposed_conv.py``, ``spatial.py``, ``normalization.py``), ``containers.
 ``sequential.py``.
 """
 
+from tinygrad_edu.nn.augmentation import (
+    RandomContrast,
+    RandomCrop,
+    RandomFlip,
+    RandomRotation,
+    RandomTranslation,
+    RandomZoom,
+)
 from tinygrad_edu.nn.bidirectional import Bidirectional
 from tinygrad_edu.nn.containers import ModuleList, functional_call
 from tinygrad_edu.nn.conv import (
@@ -46,6 +54,7 @@ from tinygrad_edu.nn.normalization import (
     LayerNormalization,
 )
 from tinygrad_edu.nn.parameter import InputSpec, Parameter, reset_names
+from tinygrad_edu.nn.preprocessing import CenterCrop, Normalization, Rescaling, Resizing
 from tinygrad_edu.nn.recurrent import GRU, LSTM, SimpleRNN
 from tinygrad_edu.nn.recurrent_base import RecurrentLayer
 from tinygrad_edu.nn.reshaping import Permute, RepeatVector, Reshape
@@ -73,5 +82,8 @@ __all__ = [
     "BatchNormalization", "LayerNormalization", "InstanceNormalization", "GroupNormalization",
     "RecurrentLayer", "SimpleRNN", "LSTM", "GRU", "Bidirectional", "TimeDistributed",
     "Embedding", "Masking",
+    "Rescaling", "Normalization", "Resizing", "CenterCrop",
+    "RandomFlip", "RandomTranslation", "RandomRotation", "RandomZoom", "RandomContrast",
+    "RandomCrop",
 ]
 

@@ -121,9 +121,11 @@ def _non_trainable_sources(model) -> list[str]:
         if buffers:
             names = ", ".join(key for key, _ in buffers)
             count = sum(t.size for _, t in buffers)
+            why = getattr(module, "buffer_note", None) or (
+                "statistics the layer updates itself during training (running averages used "
+                "at inference), not by gradient descent")
             phrases.append(f"{module.name} ({type(module).__name__}) keeps {count:,} in "
-                           f"{names}: statistics the layer updates itself during training "
-                           "(running averages used at inference), not by gradient descent")
+                           f"{names}: {why}")
         if frozen:
             names = ", ".join(key for key, _ in frozen)
             count = sum(p.size for _, p in frozen)
