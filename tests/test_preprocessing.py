@@ -168,3 +168,12 @@ def test_summary_says_where_the_normalization_statistics_come_from(capsys):
     model.summary()
     text = " ".join(capsys.readouterr().out.split())
     assert "keeps 8 in mean, variance: statistics of the data computed once by adapt()" in text
+
+
+def test_resizing_by_whole_factors_agrees_with_upsampling():
+    from tinygrad_edu.ops.upsampling import upsample2d
+
+    for interpolation in ["bilinear", "nearest"]:
+        np.testing.assert_allclose(
+            ours(nn.Resizing(14, 27, interpolation=interpolation), IMAGES),
+            upsample2d(tg.Tensor(IMAGES), (2, 3), interpolation).numpy(), rtol=1e-6, atol=1e-4)
