@@ -84,7 +84,17 @@ def _every_layer():
         (nn.RandomTranslation(0.2, 0.2, seed=0), image), (nn.RandomRotation(0.1, seed=0), image),
         (nn.RandomZoom(0.2, seed=0), image), (nn.RandomContrast(0.5, seed=0), image),
         (nn.RandomCrop(2, 3, seed=0), image),
+        (nn.InputLayer(shape=(4,)), (2, 4)), (_functional_model(), (2, 4)),
+        (nn.Concatenate(), [(2, 4), (2, 3)]), (nn.Add(), [(2, 4), (2, 4)]),
+        (nn.Subtract(), [(2, 4), (2, 4)]), (nn.Multiply(), [(2, 4), (2, 1)]),
+        (nn.Average(), [(2, 4), (2, 4)]), (nn.Maximum(), [(2, 4), (2, 4)]),
+        (nn.Minimum(), [(2, 4), (2, 4)]),
     ]
+
+
+def _functional_model():
+    x = nn.Input(shape=(4,))
+    return nn.Model(x, nn.Dropout(0.5)(nn.Dense(3)(x)))
 
 
 def test_the_list_covers_every_layer_class():
@@ -100,8 +110,11 @@ def test_the_list_covers_every_layer_class():
 def test_every_layer_accepts_training_and_restores_its_mode(index, training):
     layer, shape = _every_layer()[index]
     layer.eval()
-    x = tg.Tensor(shape if isinstance(shape, np.ndarray)  # indices, for Embedding
-                  else RNG.normal(size=shape).astype(np.float32) + 2.0)
+    if isinstance(shape, list):  # a merge layer takes a list of inputs
+        x = [tg.Tensor(RNG.normal(size=one).astype(np.float32) + 2.0) for one in shape]
+    else:
+        x = tg.Tensor(shape if isinstance(shape, np.ndarray)  # indices, for Embedding
+                      else RNG.normal(size=shape).astype(np.float32) + 2.0)
     out = layer(x, training=training)
     assert isinstance(out, tg.Tensor)
     assert all(not module.training for module in layer.modules())  # mode restored

@@ -56,6 +56,7 @@ from tinygrad_edu.datasets import (  # noqa: E402
     to_categorical,
 )
 from tinygrad_edu.serialization import load_model, save_model  # noqa: E402
+from tinygrad_edu.nn import Input, Model  # noqa: E402
 
 float32 = "float32"
 float64 = "float64"
@@ -70,5 +71,5 @@ __all__ = [
     "manual_seed", "set_num_threads", "get_num_threads", "float32", "float64", "int64", *_op_names,
     "functional", "init", "losses", "optim", "regularizers", "nn", "load_model", "save_model",
     "callbacks", "datasets", "metrics", "trace", "DataLoader", "load_fashion_mnist", "load_mnist",
-    "to_categorical",
+    "to_categorical", "Input", "Model",
 ]

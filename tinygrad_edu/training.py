@@ -18,13 +18,12 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 
-import numpy as np
-
 from tinygrad_edu import training_checks as check
+from tinygrad_edu import training_data as data
 from tinygrad_edu.autograd import no_grad
-from tinygrad_edu.random import generator
-from tinygrad_edu.tensor import DEFAULT_FLOAT, Tensor
+from tinygrad_edu.tensor import Tensor
 from tinygrad_edu.threads import with_automatic_threads
+from tinygrad_edu.training_outputs import OutputPlan, output_list
 
 __all__ = ["compile", "fit", "evaluate", "predict", "train_on_batch", "test_on_batch",
            "predict_on_batch"]
@@ -33,24 +32,32 @@ __all__ = ["compile", "fit", "evaluate", "predict", "train_on_batch", "test_on_b
 class _Compiled:
     """What ``compile`` fixed: optimizer, loss, metric names and objects."""
 
-    def __init__(self, optimizer, loss, metric_specs, loss_weights):
+    def __init__(self, optimizer, loss, metric_specs, loss_weights, weighted_metric_specs=None):
         self.optimizer = optimizer
         self.loss = loss
         self.metric_specs = metric_specs
+        self.weighted_metric_specs = weighted_metric_specs
         self.loss_weights = loss_weights
+        self.plan = OutputPlan(loss, loss_weights, metric_specs, weighted_metric_specs)
         self.metrics = None  # built at the first batch, when label shapes are known
 
 
-def compile(model, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None):  # noqa: A001
+def compile(model, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,  # noqa: A001
+            weighted_metrics=None):
     """Choose the optimizer, the loss and the metrics (names or objects, as in Keras).
 
     Args:
         model: the Module to train.
         optimizer: a name ("sgd", "adam", "nadam", ...) or an optimizer object.
         loss: a name ("categorical_crossentropy", "mse", ...), a Loss or a callable
-            ``loss(y_true, y_pred)``.
-        metrics: names ("accuracy", "mae", ...) or metric objects.
-        loss_weights: for models with several outputs, one weight per output.
+            ``loss(y_true, y_pred)``; for several outputs one for all, a list in output
+            order or a dict keyed by output name.
+        metrics: names ("accuracy", "mae", ...) or metric objects, computed without sample
+            weights; for several outputs a list of lists or a dict by output name.
+        loss_weights: for several outputs, the weight of each output's loss in the total
+            (a list or a dict by output name).
+        weighted_metrics: metrics weighted by ``sample_weight``/``class_weight``, as in
+            Keras 3 (logged as ``weighted_<name>`` when a plain metric has that name).
     """
     from tinygrad_edu import losses, optim
 
@@ -60,10 +67,19 @@ def compile(model, optimizer="rmsprop", loss=None, metrics=None, loss_weights=No
     params = model.parameters()
     if params:
         optimizer.bind(params)
-    loss_objects = ([losses.get_loss(item) for item in loss] if isinstance(loss, (list, tuple))
-                    else losses.get_loss(loss))
-    model._compiled = _Compiled(optimizer, loss_objects, check.metric_list(metrics), loss_weights)
-    model._compiled.loss_spec = loss  # as given (a name stays a name in saved files)
+    if isinstance(loss, dict):
+        loss_objects = {key: losses.get_loss(item) for key, item in loss.items()}
+    elif isinstance(loss, (list, tuple)):
+        loss_objects = [losses.get_loss(item) for item in loss]
+    else:
+        loss_objects = losses.get_loss(loss)
+    metric_specs = metrics if isinstance(metrics, dict) else check.metric_list(metrics)
+    weighted_specs = (weighted_metrics if isinstance(weighted_metrics, dict)
+                      else check.metric_list(weighted_metrics, "weighted_metrics"))
+    compiled = _Compiled(optimizer, loss_objects, metric_specs, loss_weights, weighted_specs)
+    compiled.plan.check_names(getattr(model, "output_names", None) or [])
+    compiled.loss_spec = loss  # as given (a name stays a name in saved files)
+    model._compiled = compiled
     model.optimizer = optimizer
     model.loss = loss_objects
     model.stop_training = False
@@ -76,64 +92,41 @@ def _compiled(model, who):
     return compiled
 
 
-def _array(values, who, what):
-    """Inputs as numpy: floats and small integers (pixels) become float32."""
-    if isinstance(values, Tensor):
-        values = values.data
-    if values is None:
-        raise TypeError(f"{who}: {what} is required (got None)")
-    try:
-        array = np.asarray(values)
-    except ValueError:  # numpy >= 1.24 refuses ragged nested lists outright
-        raise ValueError(f"{who}: {what} is a ragged list (rows of different lengths); every "
-                         "sample needs the same shape: pad or crop them first") from None
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"{who}: {what} must be numeric, got dtype {array.dtype}")
-    if array.ndim == 0:
-        raise ValueError(f"{who}: {what} must be an array of samples (batch axis first), got "
-                         f"the single number {array.item()!r}")
-    if array.dtype != DEFAULT_FLOAT and (what == "x" or array.dtype.kind == "f"):
-        array = array.astype(DEFAULT_FLOAT)
-    return array
-
-
-def _check_lengths(who, x, y, sample_weight=None):
-    if y is not None and len(x) != len(y):
-        raise ValueError(f"{who}: x has {len(x)} samples but y has {len(y)}; they must match")
-    if sample_weight is not None and len(sample_weight) != len(x):
-        raise ValueError(f"{who}: sample_weight has {len(sample_weight)} entries for "
-                         f"{len(x)} samples")
-
-
-def _build_metrics(model, compiled, y_true, y_pred):
-    """Metric objects; "accuracy" becomes binary/sparse/categorical from loss and shapes."""
-    from tinygrad_edu import metrics
-
-    loss = compiled.loss[0] if isinstance(compiled.loss, list) else compiled.loss
-    compiled.metrics = [metrics.resolve_metric(spec, loss, y_true.shape, y_pred.shape)
-                        for spec in compiled.metric_specs]
-    model.metrics = compiled.metrics
-
-
-def _loss_value(compiled, y_true, y_pred, sample_weight):
-    """The compiled loss as a Tensor (weighted sum over outputs for multi-output models)."""
-    weight = None if sample_weight is None else Tensor._wrap(sample_weight)
-    if isinstance(compiled.loss, list):
-        outputs = y_pred if isinstance(y_pred, (list, tuple)) else [y_pred]
-        weights = compiled.loss_weights or [1.0] * len(outputs)
-        total = None
-        for loss_fn, w, out, target in zip(compiled.loss, weights, outputs, y_true):
-            term = loss_fn(target, out, sample_weight=weight) * w
-            total = term if total is None else total + term
-        return total
-    return compiled.loss(y_true, y_pred, sample_weight=weight)
+def _output_names(model, y_pred) -> list:
+    """The names of the outputs the model returned (Keras's ``output_names``)."""
+    names = getattr(model, "output_names", None)
+    if isinstance(y_pred, dict):
+        return list(y_pred)
+    count = len(y_pred) if isinstance(y_pred, (list, tuple)) else 1
+    if names and len(names) == count:
+        return list(names)
+    return [f"output_{index + 1}" for index in range(count)] if count > 1 else ["output"]
 
 
 def _step(model, compiled, x, y, sample_weight, training):
-    """One batch: forward, loss (+ regularization), and in training backward and update."""
+    """One batch: forward, loss (+ regularization), and in training backward and update.
+    Returns (total loss, loss of each output)."""
+    plan = compiled.plan
     with nullcontext() if training else no_grad():
-        y_pred = model(Tensor._wrap(x))
-        loss = _loss_value(compiled, Tensor._wrap(y), y_pred, sample_weight)
+        y_pred = model(data.as_tensors(x))
+        if plan.names is None:
+            plan.resolve(_output_names(model, y_pred), getattr(model, "output_names", None))
+        predictions = output_list(y_pred, plan.names, "fit", "the model's output")
+        targets = output_list(y, plan.names, "fit", "y")
+        weights = (output_list(sample_weight, plan.names, "fit", "sample_weight")
+                   if isinstance(sample_weight, (list, dict))
+                   else [sample_weight] * len(plan.names))
+        loss, per_output = None, []
+        for loss_fn, factor, prediction, target, weight in zip(
+                plan.losses, plan.weights, predictions, targets, weights):
+            if loss_fn is None:
+                per_output.append(None)
+                continue
+            term = loss_fn(Tensor._wrap(target), prediction,
+                           sample_weight=None if weight is None else Tensor._wrap(weight))
+            per_output.append(float(term.data))
+            term = term if factor == 1.0 else term * factor
+            loss = term if loss is None else loss + term
         for penalty in model.regularization_losses():
             loss = loss + penalty
     if training:
@@ -143,47 +136,45 @@ def _step(model, compiled, x, y, sample_weight, training):
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-    prediction = y_pred.data if isinstance(y_pred, Tensor) else y_pred[0].data
+    arrays = [prediction.data for prediction in predictions]
     if compiled.metrics is None:
-        _build_metrics(model, compiled, y, prediction)
-    for metric in compiled.metrics:
-        metric.update_state(y, prediction, sample_weight=sample_weight)
-    return float(loss.data)
-
-
-def _batches(count, batch_size, shuffle):
-    order = generator().permutation(count) if shuffle else None
-    for start in range(0, count, batch_size):
-        yield slice(start, start + batch_size) if order is None else order[start:start +
-                                                                           batch_size]
+        compiled.metrics = plan.build_metrics(targets, arrays)
+        model.metrics = compiled.metrics
+    plan.update_metrics(targets, arrays, weights)
+    return float(loss.data), per_output
 
 
 class _Running:
-    """Sample-weighted running mean of the loss, plus the metrics' current results."""
+    """Sample-weighted running means of the loss and each output's loss, plus the metrics'
+    current results."""
 
     def __init__(self, compiled):
         self.compiled = compiled
-        self.total, self.count = 0.0, 0
+        self.total, self.count, self.per_output = 0.0, 0, None
         for metric in compiled.metrics or []:
             metric.reset_state()
 
-    def add(self, loss, count):
+    def add(self, losses, count):
+        loss, per_output = losses
         self.total += loss * count
         self.count += count
+        if self.per_output is None:
+            self.per_output = [0.0] * len(per_output)
+        for index, value in enumerate(per_output):
+            if value is not None:
+                self.per_output[index] += value * count
 
     def logs(self) -> dict:
-        logs = {"loss": self.total / max(self.count, 1)}
+        count = max(self.count, 1)
+        logs = {"loss": self.total / count}
+        plan = self.compiled.plan
+        if plan.loss_keys is not None and self.per_output is not None:
+            for key, value, loss in zip(plan.loss_keys, self.per_output, plan.losses):
+                if key is not None and loss is not None:
+                    logs[key] = value / count
         for metric in self.compiled.metrics or []:
             logs[metric.name] = float(metric.result())
         return logs
-
-
-def _class_weights(y, class_weight):
-    labels = y.argmax(axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
-    table = np.ones(int(max(labels.max(), max(class_weight)) + 1), dtype=DEFAULT_FLOAT)
-    for label, weight in class_weight.items():
-        table[int(label)] = weight
-    return table[labels.astype(np.int64)]
 
 
 @with_automatic_threads
@@ -217,21 +208,23 @@ def fit(model, x, y=None, batch_size=32, epochs=1, verbose="auto", callbacks=Non
     validation_data = check.validation_tuple("fit", validation_data)
     class_weight = check.class_weights(class_weight)
     callbacks = check.callback_list("fit", callbacks)
-    x, y = _array(x, "fit", "x"), _array(y, "fit", "y")
-    sample_weight = None if sample_weight is None else _array(sample_weight, "fit", "weights")
-    _check_lengths("fit", x, y, sample_weight)
+    if y is None:
+        raise TypeError("fit: y is required (got None)")
+    x, y, sample_weight, count = data.model_data(model, "fit", x, y, sample_weight)
     if class_weight:
-        class_sample_weight = _class_weights(y, class_weight)
+        class_sample_weight = data.class_sample_weights(y, class_weight)
         sample_weight = (class_sample_weight if sample_weight is None
                          else sample_weight * class_sample_weight)
     if validation_data is None and validation_split > 0:
-        split = int(len(x) * (1.0 - validation_split))
-        validation_data = (x[split:], y[split:])
-        x, y = x[:split], y[:split]
-        sample_weight = None if sample_weight is None else sample_weight[:split]
-    if len(x) == 0:
+        split = int(count * (1.0 - validation_split))
+        validation_data = (data.take(x, slice(split, None)), data.take(y, slice(split, None)))
+        x, y = data.take(x, slice(None, split)), data.take(y, slice(None, split))
+        sample_weight = None if sample_weight is None else data.take(sample_weight,
+                                                                     slice(None, split))
+        count = split
+    if count == 0:
         raise ValueError("fit: no training samples (is validation_split too large?)")
-    steps = -(-len(x) // batch_size)
+    steps = -(-count // batch_size)
     callback_list = CallbackList(callbacks, add_history=True, model=model, verbose=verbose,
                                  epochs=epochs, steps=steps)
     display = ProgressDisplay(verbose, epochs, steps)
@@ -243,12 +236,12 @@ def fit(model, x, y=None, batch_size=32, epochs=1, verbose="auto", callbacks=Non
         callback_list.on_epoch_begin(epoch)
         display.epoch_begin(epoch)
         running = _Running(compiled)
-        for batch, index in enumerate(_batches(len(x), batch_size, shuffle)):
+        for batch, index in enumerate(data.batches(count, batch_size, shuffle)):
             callback_list.on_train_batch_begin(batch)
-            x_batch, y_batch = x[index], y[index]
-            weights = None if sample_weight is None else sample_weight[index]
+            x_batch, y_batch = data.take(x, index), data.take(y, index)
+            weights = None if sample_weight is None else data.take(sample_weight, index)
             running.add(_step(model, compiled, x_batch, y_batch, weights, training=True),
-                        len(x_batch))
+                        data.sample_count(x_batch, "fit", "x"))
             logs = running.logs()
             display.batch_end(batch, logs)
             callback_list.on_train_batch_end(batch, logs)
@@ -272,21 +265,22 @@ def _evaluate(model, compiled, x, y, batch_size, sample_weight, callback_list=No
               display=None):
     """Loss and metrics over (x, y) in inference mode; calls the on_test_* hooks and
     updates ``display`` (a progress.PassDisplay) after each batch."""
-    x, y = _array(x, "evaluate", "x"), _array(y, "evaluate", "y")
-    sample_weight = None if sample_weight is None else _array(sample_weight, "evaluate", "w")
-    _check_lengths("evaluate", x, y, sample_weight)
+    if y is None:
+        raise TypeError("evaluate: y is required (got None)")
+    x, y, sample_weight, count = data.model_data(model, "evaluate", x, y, sample_weight)
     was_training = model.training
     model.eval()
     running = _Running(compiled)
     if callback_list is not None:
         callback_list.on_test_begin()
     try:
-        for batch, index in enumerate(_batches(len(x), batch_size, shuffle=False)):
+        for batch, index in enumerate(data.batches(count, batch_size, shuffle=False)):
             if callback_list is not None:
                 callback_list.on_test_batch_begin(batch)
-            weights = None if sample_weight is None else sample_weight[index]
-            running.add(_step(model, compiled, x[index], y[index], weights, training=False),
-                        len(x[index]))
+            weights = None if sample_weight is None else data.take(sample_weight, index)
+            x_batch = data.take(x, index)
+            running.add(_step(model, compiled, x_batch, data.take(y, index), weights,
+                              training=False), data.sample_count(x_batch, "evaluate", "x"))
             if callback_list is not None:
                 callback_list.on_test_batch_end(batch, running.logs())
             if display is not None:
@@ -317,7 +311,9 @@ def evaluate(model, x, y=None, batch_size=32, verbose="auto", sample_weight=None
     verbose = check.verbosity("evaluate", verbose)
     callbacks = check.callback_list("evaluate", callbacks)
     callback_list = CallbackList(callbacks, model=model, verbose=verbose) if callbacks else None
-    display = PassDisplay(verbose, -(-len(x) // batch_size)) if verbose else None
+    count = data.sample_count(data.as_arrays(x, "evaluate", "x", data.several_inputs(model)),
+                              "evaluate", "x")
+    display = PassDisplay(verbose, -(-count // batch_size)) if verbose else None
     logs = _evaluate(model, compiled, x, y, batch_size, sample_weight, callback_list,
                      display)
     if return_dict:
@@ -337,18 +333,18 @@ def predict(model, x, batch_size=32, verbose="auto", callbacks=None):
     batch_size = check.positive_int("predict", "batch_size", batch_size)
     verbose = check.verbosity("predict", verbose)
     callbacks = check.callback_list("predict", callbacks)
-    x = _array(x, "predict", "x")
+    x, _, _, count = data.model_data(model, "predict", x)
     callback_list = CallbackList(callbacks, model=model, verbose=verbose)
-    display = PassDisplay(verbose, -(-len(x) // batch_size)) if verbose else None
+    display = PassDisplay(verbose, -(-count // batch_size)) if verbose else None
     was_training = model.training
     model.eval()
     outputs = []
     callback_list.on_predict_begin()
     try:
         with no_grad():
-            for batch, index in enumerate(_batches(len(x), batch_size, shuffle=False)):
+            for batch, index in enumerate(data.batches(count, batch_size, shuffle=False)):
                 callback_list.on_predict_batch_begin(batch)
-                outputs.append(model(Tensor._wrap(x[index])).data)
+                outputs.append(data.as_numpy(model(data.as_tensors(data.take(x, index)))))
                 callback_list.on_predict_batch_end(batch, {"outputs": outputs[-1]})
                 if display is not None:
                     display.update(batch + 1)
@@ -359,19 +355,19 @@ def predict(model, x, batch_size=32, verbose="auto", callbacks=None):
     callback_list.on_predict_end()
     if not outputs:
         raise ValueError("predict: x holds no samples")
-    return np.concatenate(outputs, axis=0)
+    return data.joined(outputs)
 
 
 def _on_batch(model, x, y, sample_weight, training, return_dict, who):
     compiled = _compiled(model, who)
-    x, y = _array(x, who, "x"), _array(y, who, "y")
-    sample_weight = None if sample_weight is None else _array(sample_weight, who, "weights")
-    _check_lengths(who, x, y, sample_weight)
+    if y is None:
+        raise TypeError(f"{who}: y is required (got None)")
+    x, y, sample_weight, count = data.model_data(model, who, x, y, sample_weight)
     was_training = model.training
     model.train(training)
     running = _Running(compiled)
     try:
-        running.add(_step(model, compiled, x, y, sample_weight, training), len(x))
+        running.add(_step(model, compiled, x, y, sample_weight, training), count)
     finally:
         model.train(was_training)
     logs = running.logs()
@@ -393,4 +389,6 @@ def test_on_batch(model, x, y, sample_weight=None, return_dict=False):
 
 def predict_on_batch(model, x):
     """Model outputs for one batch, in inference mode."""
-    return predict(model, x, batch_size=max(len(x), 1), verbose=0)
+    count = data.sample_count(data.as_arrays(x, "predict_on_batch", "x",
+                                             data.several_inputs(model)), "predict_on_batch", "x")
+    return predict(model, x, batch_size=max(count, 1), verbose=0)

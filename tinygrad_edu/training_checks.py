@@ -83,16 +83,17 @@ def validation_tuple(who: str, value):
     return tuple(value)
 
 
-def metric_list(value) -> list:
-    """``compile``'s ``metrics``: a list, or one metric given alone (``"accuracy"``)."""
+def metric_list(value, name: str = "metrics") -> list:
+    """``compile``'s ``metrics`` (or ``weighted_metrics``): a list, or one metric given alone
+    (``"accuracy"``)."""
     if value is None:
         return []
     if isinstance(value, (list, tuple)):
         return list(value)
     if isinstance(value, str) or callable(value):
         return [value]
-    raise TypeError(f"compile: metrics must be a list of names or metric objects, got "
-                    f"{_given(value)}; e.g. metrics=['accuracy']")
+    raise TypeError(f"compile: {name} must be a list of names or metric objects, got "
+                    f"{_given(value)}; e.g. {name}=['accuracy']")
 
 
 def class_weights(value):

@@ -6,7 +6,9 @@ traversal, modes); ``weights.py`` what is done with the weights it finds (``add_
 ``Parameter`` class and default names; ``model_api.py`` the ``compile``/``fit`` doors into
 training; then the layers (``layers.py``, ``conv.py`` with ``conv1d.py``, ``depthwise_conv.py``
 and ``transposed_conv.py``, ``spatial.py``, ``normalization.py``), ``containers.py`` and
-``sequential.py``.
+``sequential.py``. The functional API: ``symbolic.py`` (what ``Input``
+returns and what layers return on it), ``input_layer.py``, ``functional_graph.py``,
+``functional_model.py`` (``Model``), ``merge.py``.
 """
 
 from tinygrad_edu.nn.augmentation import (
@@ -34,6 +36,8 @@ from tinygrad_edu.nn.conv1d import (
 )
 from tinygrad_edu.nn.depthwise_conv import DepthwiseConv2D
 from tinygrad_edu.nn.embedding import Embedding
+from tinygrad_edu.nn.functional_model import Model
+from tinygrad_edu.nn.input_layer import Input, InputLayer
 from tinygrad_edu.nn.layers import (
     ELU,
     Activation,
@@ -46,6 +50,7 @@ from tinygrad_edu.nn.layers import (
     Softmax,
 )
 from tinygrad_edu.nn.masking import Masking
+from tinygrad_edu.nn.merge import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
 from tinygrad_edu.nn.module import Module, module_registry
 from tinygrad_edu.nn.normalization import (
     BatchNormalization,
@@ -67,6 +72,7 @@ from tinygrad_edu.nn.spatial import (
     ZeroPadding1D,
     ZeroPadding2D,
 )
+from tinygrad_edu.nn.symbolic import SymbolicTensor
 from tinygrad_edu.nn.time_distributed import TimeDistributed
 from tinygrad_edu.nn.transposed_conv import Conv2DTranspose
 
@@ -85,5 +91,7 @@ __all__ = [
     "Rescaling", "Normalization", "Resizing", "CenterCrop",
     "RandomFlip", "RandomTranslation", "RandomRotation", "RandomZoom", "RandomContrast",
     "RandomCrop",
+    "Input", "InputLayer", "Model", "SymbolicTensor",
+    "Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum",
 ]
 

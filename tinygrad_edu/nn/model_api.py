@@ -6,15 +6,37 @@ needs losses, optimizers, metrics and callbacks), so it is imported when first u
 
 from __future__ import annotations
 
+__all__ = ["KerasModelAPI", "find_layer"]
+
+
+def find_layer(model, layers, name=None, index=None):
+    """``model.get_layer(name=..., index=...)``: the layer of ``layers`` with that name, or
+    at that index, with an error that lists what there is."""
+    if (name is None) == (index is None):
+        raise ValueError(f"{model.name}.get_layer: give name= or index=, exactly one")
+    if index is not None:
+        if not isinstance(index, int) or isinstance(index, bool):
+            raise TypeError(f"{model.name}.get_layer: index must be an int, got {index!r}")
+        if not -len(layers) <= index < len(layers):
+            raise ValueError(f"{model.name}.get_layer: index {index} is out of range; the "
+                             f"model has {len(layers)} layers")
+        return layers[index]
+    for layer in layers:
+        if layer.name == name:
+            return layer
+    raise ValueError(f"{model.name}.get_layer: no layer named {name!r}; the layers are "
+                     f"{[layer.name for layer in layers]}")
+
 
 class KerasModelAPI:
     """Mixin of :class:`~tinygrad_edu.nn.module.Module`: the training entry points."""
 
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None):
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
+                weighted_metrics=None):
         """Choose optimizer, loss and metrics; see :func:`tinygrad_edu.training.compile`."""
         from tinygrad_edu import training
 
-        training.compile(self, optimizer, loss, metrics, loss_weights)
+        training.compile(self, optimizer, loss, metrics, loss_weights, weighted_metrics)
 
     def fit(self, x, y=None, batch_size=32, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, initial_epoch=0,

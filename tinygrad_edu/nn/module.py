@@ -37,6 +37,7 @@ import numpy as np
 from tinygrad_edu.autograd import RemovableHandle, no_grad, state
 from tinygrad_edu.nn.model_api import KerasModelAPI
 from tinygrad_edu.nn.parameter import InputSpec, Parameter, reset_names, snake_case, unique_name
+from tinygrad_edu.nn.symbolic import call_symbolic, is_symbolic
 from tinygrad_edu.nn.weights import ModuleWeights
 from tinygrad_edu.tensor import Tensor
 
@@ -109,6 +110,8 @@ class Module(ModuleWeights, KerasModelAPI):
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         _module_registry[cls.__name__] = cls
+        if "call" in vars(cls) and "forward" not in vars(cls):
+            cls.forward = vars(cls)["call"]  # Keras's call() is this project's forward()
         if "build" in vars(cls):  # a build() called by hand must mark the module built too
             cls.build = _marks_built(vars(cls)["build"])
 
@@ -193,11 +196,16 @@ class Module(ModuleWeights, KerasModelAPI):
         None). The default has nothing to create."""
 
     def _build(self, input_shape) -> None:
-        self.build(tuple(input_shape))
+        several = isinstance(input_shape, dict) or isinstance(input_shape, (list, tuple)) and (
+            bool(input_shape) and isinstance(input_shape[0], (list, tuple)))
+        if several:  # a merge layer's or a multi-input model's: a list of shapes
+            input_shape = (dict(input_shape) if isinstance(input_shape, dict)
+                           else [tuple(shape) for shape in input_shape])
+        self.build(input_shape if several else tuple(input_shape))
         self._mark_built(input_shape)
 
     def _mark_built(self, input_shape) -> None:
-        self._build_input_shape = (None, *tuple(input_shape)[1:])
+        self._build_input_shape = _batch_free(input_shape)
         self.built = True
 
     def _build_from_arguments(self, input_shape=None, input_dim=None) -> None:
@@ -223,16 +231,25 @@ class Module(ModuleWeights, KerasModelAPI):
         raise NotImplementedError(f"{type(self).__name__} must implement forward()")
 
     def __call__(self, x, *args, **kwargs):
+        if is_symbolic(x) or (args or kwargs) and is_symbolic((args, kwargs)):
+            # Keras's functional API: record the call on placeholders, compute nothing
+            return call_symbolic(self, x, args, kwargs)
+        return self._call_eager(x, *args, **kwargs)
+
+    def _call_eager(self, x, *args, **kwargs):
         if kwargs:
             kwargs, training = self._forward_keywords(kwargs)
             if training is not None:  # Keras's layer(x, training=...) on a plain layer
                 with _mode(self, training):
-                    return self(x, *args, **kwargs)
-        if not isinstance(x, Tensor):
-            x = Tensor(x)
+                    return self._call_eager(x, *args, **kwargs)
+        names, _ = _forward_signature(type(self))
+        if "training" in names and "training" not in kwargs:
+            # A call(x, training=False) written Keras's way learns the mode fit/predict set
+            kwargs = {**kwargs, "training": self.training}
+        x = _as_tensors(x, getattr(self, "_takes_several_inputs", False))
         if not self.built:
-            self._build(x.shape)
-        if self.input_spec is not None:
+            self._build(_shapes(x))
+        if self.input_spec is not None and isinstance(x, Tensor):
             self._check_input(x)
         previous = state.module_path
         state.module_path = self.name if previous is None else f"{previous}/{self.name}"
@@ -251,6 +268,10 @@ class Module(ModuleWeights, KerasModelAPI):
                     if replaced is not None:
                         out = replaced
         return out
+
+    def call(self, *inputs, **kwargs):
+        """Keras's name for :meth:`forward`: a subclass may define either one."""
+        return self.forward(*inputs, **kwargs)
 
     def _forward_keywords(self, kwargs: dict) -> tuple[dict, bool | None]:
         """(keyword arguments for ``forward``, training mode to set for this call or None).
@@ -443,6 +464,39 @@ class Module(ModuleWeights, KerasModelAPI):
 
         return layer_repr(self)
 
+
+
+def _as_tensors(x, several=False):
+    """A call's input as a Tensor, or a list/tuple/dict of Tensors (a merge layer's or a
+    multi-input model's). A list of arrays is several inputs only for a module that takes
+    several (``several``); otherwise it is one batch written as rows."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, dict):
+        return {key: _as_tensors(value) for key, value in x.items()}
+    if isinstance(x, (list, tuple)) and x and (
+            all(isinstance(item, Tensor) for item in x)
+            or several and all(isinstance(item, (Tensor, np.ndarray)) for item in x)):
+        return type(x)(_as_tensors(item) for item in x)
+    return Tensor(x)
+
+
+def _shapes(x):
+    if isinstance(x, Tensor):
+        return x.shape
+    if isinstance(x, dict):
+        return {key: _shapes(value) for key, value in x.items()}
+    return [_shapes(item) for item in x]
+
+
+def _batch_free(input_shape):
+    """``input_shape`` with the batch axis None (a list or dict of shapes for several)."""
+    if isinstance(input_shape, dict):
+        return {key: _batch_free(value) for key, value in input_shape.items()}
+    if isinstance(input_shape, list) and input_shape and isinstance(input_shape[0],
+                                                                    (list, tuple)):
+        return [_batch_free(shape) for shape in input_shape]
+    return (None, *tuple(input_shape)[1:])
 
 
 def _marks_built(build):

@@ -37,8 +37,28 @@ class Sequential(Module):
     def layers(self) -> list:
         return list(self._layer_tuple)
 
+    def get_layer(self, name=None, index=None):
+        """A layer by ``name`` or by ``index`` into ``layers`` (Keras's ``get_layer``)."""
+        from tinygrad_edu.nn.model_api import find_layer
+
+        return find_layer(self, self.layers, name, index)
+
     def add(self, layer: Module) -> None:
-        """Append ``layer``; build it now if the model's input shape is known."""
+        """Append ``layer``; build it now if the model's input shape is known.
+
+        An ``Input(shape=...)`` or ``InputLayer`` first (Keras 3's way to give the input
+        shape) builds the model for that shape and is not kept as a layer."""
+        from tinygrad_edu.nn.input_layer import InputLayer
+        from tinygrad_edu.nn.symbolic import SymbolicTensor
+
+        if isinstance(layer, SymbolicTensor) and isinstance(layer.node.layer, InputLayer):
+            layer = layer.node.layer
+        if isinstance(layer, InputLayer):
+            if self._layer_tuple:
+                raise ValueError(f"{self.name}.add: an Input can only come first, before the "
+                                 "layers")
+            self._pending_input_shape = layer.batch_shape
+            return
         if not isinstance(layer, Module):
             raise TypeError(f"{self.name}.add: expected a layer (a Module), got "
                             f"{type(layer).__name__}")
@@ -51,6 +71,8 @@ class Sequential(Module):
         self._layer_tuple = (*self._layer_tuple, layer)
         if self.built:
             self._output_shape = _build_layer(layer, self._output_shape)
+        elif len(self._layer_tuple) == 1 and getattr(self, "_pending_input_shape", None):
+            self._build((None, *self._pending_input_shape[1:]))
         elif len(self._layer_tuple) == 1 and layer.built:
             self._build(layer.input_shape)
 

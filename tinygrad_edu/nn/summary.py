@@ -20,7 +20,6 @@ import textwrap
 __all__ = ["summary", "summary_rows", "summary_html", "layer_repr"]
 
 HEADERS = ("Layer (type)", "Output Shape", "Param #", "Trainable")
-SHARES = (0.45, 0.35, 0.20)  # of the width left for the first three columns
 TRAINABLE_WIDTH = 11
 
 
@@ -150,32 +149,56 @@ def _notes(model) -> list[str]:
     return notes
 
 
-def _widths(rows, line_length, show_trainable) -> list[int]:
-    columns = 4 if show_trainable else 3
+def _connected_to(model) -> list[str] | None:
+    """Keras's "Connected to" cells of a functional model's rows (None for other models)."""
+    graph = getattr(model, "_graph", None)
+    if graph is None:
+        return None
+    return [", ".join(graph.inbound_layers(layer)) or "-" for layer in model.children()]
+
+
+def _columns(show_trainable, connected) -> list[tuple[str, float, int, str]]:
+    """(header, share of the width, minimum width, alignment) of each column shown."""
+    columns = [(HEADERS[0], 0.45, 33, "<"), (HEADERS[1], 0.35, 26, "<"),
+               (HEADERS[2], 0.20, 12, ">")]
+    if connected:
+        columns = [(HEADERS[0], 0.32, 29, "<"), (HEADERS[1], 0.24, 22, "<"),
+                   (HEADERS[2], 0.14, 11, ">"), ("Connected to", 0.30, 20, "<")]
+    if show_trainable:
+        columns.append((HEADERS[3], 0.0, TRAINABLE_WIDTH, ">"))
+    return columns
+
+
+def _widths(rows, line_length, columns) -> list[int]:
     if line_length is None:
-        widths = [max(minimum, *(len(row[i]) + 2 for row in rows))
-                  for i, minimum in enumerate((33, 26, 12, TRAINABLE_WIDTH)[:columns])]
-        return widths
+        return [max(minimum, *(len(row[i]) + 2 for row in rows))
+                for i, (_, _, minimum, _) in enumerate(columns)]
     line_length = int(line_length)
-    room = line_length - 1 - (TRAINABLE_WIDTH if show_trainable else 0)
-    if room < 30:
+    fixed = sum(minimum for _, share, minimum, _ in columns if not share)
+    room = line_length - 1 - fixed
+    shared = sum(1 for _, share, _, _ in columns if share)
+    if room < 10 * shared:
         raise ValueError(f"summary: line_length={line_length} is too narrow for the table; "
-                         f"use at least {31 + (TRAINABLE_WIDTH if show_trainable else 0)}")
-    widths = [int(room * share) for share in SHARES]
-    widths[0] += room - sum(widths)
-    return widths + ([TRAINABLE_WIDTH] if show_trainable else [])
+                         f"use at least {10 * shared + 1 + fixed}")
+    widths = [int(room * share) if share else minimum for _, share, minimum, _ in columns]
+    widths[0] += room - sum(w for w, (_, share, _, _) in zip(widths, columns) if share)
+    return widths
 
 
-def _format_row(row, widths) -> list[str]:
-    """One table row, wrapped over several lines when a cell is wider than its column."""
-    cells = [textwrap.wrap(cell, width - 1, break_on_hyphens=False) or [""]
-             for cell, width in zip(row, widths)]
+def _format_row(row, widths, columns) -> list[str]:
+    """One table row, wrapped over several lines when a cell is wider than its column. A
+    left-aligned column after a right-aligned one starts two spaces in, to keep them apart."""
+    gaps = [0] + [2 if align == "<" and before == ">" else 0
+                  for (_, _, _, before), (_, _, _, align) in zip(columns, columns[1:])]
+    cells = [textwrap.wrap(cell, width - 1 - gap, break_on_hyphens=False) or [""]
+             for cell, width, gap in zip(row, widths, gaps)]
     lines = []
     for index in range(max(len(cell) for cell in cells)):
         parts = [cell[index] if index < len(cell) else "" for cell in cells]
-        text = f" {parts[0]:<{widths[0] - 1}}{parts[1]:<{widths[1]}}{parts[2]:>{widths[2]}}"
-        if len(widths) > 3:
-            text += f"{parts[3]:>{widths[3]}}"
+        text = f" {parts[0]:<{widths[0] - 1}}"
+        for part, width, gap, (_, _, _, align) in zip(parts[1:], widths[1:], gaps[1:],
+                                                       columns[1:]):
+            text += " " * gap + f"{part:{align}{width - gap}}"
         lines.append(text)
     return lines
 
@@ -184,19 +207,27 @@ def summary(model, print_fn=print, line_length=None, show_trainable=False,
             expand_nested=False) -> None:
     """Print a Keras-style summary of ``model``'s layers.
 
+    A functional model gets Keras's "Connected to" column: the inputs of each layer, as
+    ``layer[node][tensor]``.
+
     Args:
         print_fn: called with each line (default ``print``).
         line_length: total width of the table; default: as wide as the longest cell needs.
         show_trainable: add a column saying whether each layer trains (``Y``/``N``).
         expand_nested: list the layers inside nested models too, indented.
     """
-    columns = 4 if show_trainable else 3
-    rows = [HEADERS[:columns]] + [row[:columns] for row in summary_rows(model, expand_nested)]
-    widths = _widths(rows, line_length, show_trainable)
+    connected = None if expand_nested else _connected_to(model)
+    columns = _columns(show_trainable, connected)
+    rows = [tuple(header for header, _, _, _ in columns)]
+    for index, (name, shape, params, trainable) in enumerate(summary_rows(model, expand_nested)):
+        cells = (name, shape, params) + ((connected[index],) if connected else ())
+        rows.append(cells + ((trainable,) if show_trainable else ()))
+    widths = _widths(rows, line_length, columns)
     width = sum(widths) + 1
-    lines = [f'Model: "{model.name}"', "_" * width, *_format_row(rows[0], widths), "=" * width]
+    lines = [f'Model: "{model.name}"', "_" * width, *_format_row(rows[0], widths, columns),
+             "=" * width]
     for index, row in enumerate(rows[1:]):
-        lines += _format_row(row, widths)
+        lines += _format_row(row, widths, columns)
         lines.append("_" * width if index < len(rows) - 2 else "=" * width)
     lines += [f"{label}: {value}" for label, value in _totals(model)] + ["_" * width]
     for note in _notes(model):

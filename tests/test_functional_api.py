@@ -1,0 +1,200 @@
+"""The functional API: Input, symbolic calls, Model(inputs, outputs), merge layers, summary's
+"Connected to" column, get_layer, and predictions equal to Keras 3's for the same weights."""
+
+import os
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+from tinygrad_edu import nn
+
+RNG = np.random.default_rng(0)
+
+
+def two_in_two_out(names=("a", "b")):
+    a = nn.Input(shape=(3,), name=names[0])
+    b = nn.Input(shape=(2,), name=names[1])
+    hidden = nn.Dense(4, activation="tanh", name="hidden")(nn.Concatenate(name="join")([a, b]))
+    kind = nn.Dense(2, activation="softmax", name="kind")(hidden)
+    price = nn.Dense(1, name="price")(hidden)
+    return nn.Model(inputs=[a, b], outputs=[kind, price], name="shop")
+
+
+def test_symbolic_calls_build_layers_and_know_shapes_without_computing():
+    x = nn.Input(shape=(None, 3), name="sequence")
+    dense = nn.Dense(5)
+    y = dense(x)
+    assert y.shape == (None, None, 5) and dense.built and dense.kernel.shape == (3, 5)
+    z = nn.LSTM(4, return_sequences=True)(y)
+    assert z.shape == (None, None, 4)  # a free time axis stays free
+    assert nn.LSTM(4)(y).shape == (None, 4)
+    with pytest.raises(TypeError, match="has no values"):
+        np.asarray(x)
+    with pytest.raises(TypeError, match=r"Add\(\)\(\[a, b\]\)"):
+        _ = x + x
+
+
+def test_a_model_with_two_inputs_and_two_outputs_runs_the_graph():
+    model = two_in_two_out()
+    assert [layer.name for layer in model.layers] == ["a", "b", "join", "hidden", "kind",
+                                                      "price"]
+    assert model.input_shape == [(None, 3), (None, 2)]
+    assert model.output_shape == [(None, 2), (None, 1)]
+    assert model.output_names == ["kind", "price"] and model.input_names == ["a", "b"]
+    assert [t.shape for t in model.inputs] == [(None, 3), (None, 2)]
+    assert list(model.state_dict()) == ["hidden.kernel", "hidden.bias", "kind.kernel",
+                                        "kind.bias", "price.kernel", "price.bias"]
+    xa = RNG.normal(size=(5, 3)).astype(np.float32)
+    xb = RNG.normal(size=(5, 2)).astype(np.float32)
+    kind, price = model([tg.Tensor(xa), tg.Tensor(xb)])
+    hidden = np.tanh(np.concatenate([xa, xb], 1) @ model.get_layer("hidden").kernel.numpy()
+                     + model.get_layer("hidden").bias.numpy())
+    expected = hidden @ model.get_layer("price").kernel.numpy() + model.get_layer(
+        "price").bias.numpy()
+    np.testing.assert_allclose(price.numpy(), expected, rtol=1e-5, atol=1e-6)
+    by_name = model({"b": xb, "a": xa})  # a dict keyed by the Input names
+    np.testing.assert_allclose(by_name[0].numpy(), kind.numpy())
+    predicted = model.predict([xa, xb], verbose=0)
+    assert [p.shape for p in predicted] == [(5, 2), (5, 1)]
+    np.testing.assert_allclose(predicted[1], price.numpy(), rtol=1e-6)
+
+
+def test_gradients_flow_through_the_graph_to_every_weight():
+    model = two_in_two_out()
+    kind, price = model([tg.ones(2, 3), tg.ones(2, 2)])
+    ((kind * tg.Tensor([[1.0, -1.0]])).sum() + price.sum()).backward()
+    assert all(p.grad is not None and np.abs(p.grad.numpy()).sum() > 0
+               for p in model.parameters())
+
+
+def test_a_shared_layer_called_twice_shares_its_weights():
+    x = nn.Input(shape=(3,))
+    shared = nn.Dense(3, name="shared")
+    model = nn.Model(x, nn.Add()([shared(x), shared(shared(x))]))
+    assert len(model.weights) == 2 and len(shared._inbound_nodes) == 3
+    data = RNG.normal(size=(4, 3)).astype(np.float32)
+    kernel, bias = shared.kernel.numpy(), shared.bias.numpy()
+    once = data @ kernel + bias
+    np.testing.assert_allclose(model.predict(data, verbose=0), once + (once @ kernel + bias),
+                               rtol=1e-5, atol=1e-6)
+    lines = []
+    model.summary(print_fn=lines.append)
+    assert any("add (Add)" in line and "shared[0][0], shared[2][0]" in line for line in lines)
+
+
+def test_summary_has_keras_connected_to_column():
+    lines = []
+    two_in_two_out().summary(print_fn=lines.append)
+    text = "\n".join(lines)
+    assert "Connected to" in lines[2]
+    assert [line.split()[-1] for line in lines if "(Dense)" in line] == [
+        "join[0][0]", "hidden[0][0]", "hidden[0][0]"]
+    assert "a[0][0], b[0][0]" in text and "Total params: 39" in text
+    lines.clear()
+    two_in_two_out().summary(print_fn=lines.append, show_trainable=True, line_length=100)
+    assert all(len(line) <= 100 for line in lines) and "Trainable" in lines[2]
+
+
+def test_models_nest_as_layers_and_sequential_takes_an_input():
+    inner = nn.Sequential([nn.Input(shape=(4,)), nn.Dense(3, name="inner_dense")])
+    assert inner.built and inner.input_shape == (None, 4) and len(inner.layers) == 1
+    assert inner.get_layer(index=0).name == "inner_dense"
+    x = nn.Input(shape=(4,))
+    outer = nn.Model(x, nn.Dense(1)(inner(x)))
+    assert outer.output_shape == (None, 1)
+    data = RNG.normal(size=(2, 4)).astype(np.float32)
+    np.testing.assert_allclose(outer.predict(data, verbose=0),
+                               outer.layers[-1](inner(tg.Tensor(data))).numpy(), rtol=1e-6)
+
+
+def test_merge_layers_compute_what_their_names_say():
+    a, b = RNG.normal(size=(2, 3)), RNG.normal(size=(2, 3))
+    ta, tb = tg.Tensor(a), tg.Tensor(b)
+    cases = {nn.Add(): a + b, nn.Subtract(): a - b, nn.Multiply(): a * b,
+             nn.Average(): (a + b) / 2, nn.Maximum(): np.maximum(a, b),
+             nn.Minimum(): np.minimum(a, b), nn.Concatenate(axis=1): np.concatenate([a, b], 1)}
+    for layer, expected in cases.items():
+        np.testing.assert_allclose(layer([ta, tb]).numpy(), expected, rtol=1e-6)
+
+
+MISTAKES = [
+    ("concatenate shapes", lambda: nn.Concatenate(name="join")(
+        [nn.Input(shape=(4, 3)), nn.Input(shape=(5, 2))]), ValueError,
+     r"join \(Concatenate\): cannot join shapes \(None, 4, 3\), \(None, 5, 2\) on axis -1: "
+     r"they differ on axis 1.*reshape, pool or crop"),
+    ("add shapes", lambda: nn.Add(name="plus")([nn.Input(shape=(4,)), nn.Input(shape=(3,))]),
+     ValueError, r"plus \(Add\): the input shapes \(None, 4\), \(None, 3\) differ on axis 1.*"
+                 r"Concatenate"),
+    ("merge of one tensor", lambda: nn.Add(name="plus")(nn.Input(shape=(4,))), ValueError,
+     r"plus \(Add\): a merge layer is called on a list of tensors, e.g. Add\(\)\(\[a, b\]\)"),
+    ("subtract three", lambda: nn.Subtract(name="minus")([nn.Input(shape=(2,))] * 3),
+     ValueError, r"minus \(Subtract\): needs exactly 2 inputs, got 3"),
+    ("unreachable output", lambda: nn.Model(nn.Input(shape=(2,), name="used"),
+                                            nn.Dense(1)(nn.Input(shape=(2,), name="other"))),
+     ValueError, r"the outputs cannot be computed from the inputs: they depend on the Input "
+                 r"'other' \(None, 2\), which is not among inputs=\[used \(None, 2\)\]. Add it"),
+    ("inputs not from Input", lambda: nn.Model(nn.Dense(2)(nn.Input(shape=(2,))),
+                                               nn.Input(shape=(2,))),
+     ValueError, r"every input must be a tensor returned by Input"),
+    ("arrays as outputs", lambda: nn.Model(nn.Input(shape=(2,)), np.ones(2)), TypeError,
+     r"outputs must hold tensors made by Input\(...\)"),
+    ("only inputs", lambda: nn.Model(inputs=nn.Input(shape=(2,))), ValueError,
+     r"give both inputs and outputs"),
+]
+
+
+@pytest.mark.parametrize("make, error, message", [case[1:] for case in MISTAKES],
+                         ids=[case[0] for case in MISTAKES])
+def test_mistakes_name_the_layer_the_shapes_and_the_fix(make, error, message):
+    with pytest.raises(error, match=message):
+        make()
+
+
+def test_calling_with_the_wrong_inputs_says_what_the_model_takes():
+    model = two_in_two_out()
+    with pytest.raises(ValueError, match=r"shop: the model has 2 input\(s\) \(a \(None, 3\), "
+                                         r"b \(None, 2\)\) but was given 1 \(\(4, 3\)\); pass a "
+                                         r"list in this order or a dict"):
+        model(tg.ones(4, 3))
+    with pytest.raises(ValueError, match=r"input 'b' expects shape \(None, 2\).*got \(4, 5\)"):
+        model([tg.ones(4, 3), tg.ones(4, 5)])
+    with pytest.raises(ValueError, match=r"missing \['b'\]"):
+        model({"a": np.ones((4, 3))})
+    with pytest.raises(ValueError, match=r"no layer named 'nope'; the layers are \['a', 'b'"):
+        model.get_layer("nope")
+
+
+def test_a_subclass_of_model_without_call_says_what_to_write():
+    with pytest.raises(NotImplementedError, match=r"must define call\(self, x\)"):
+        nn.Model()(tg.ones(1, 2))
+
+
+def _keras_twin():
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    keras = pytest.importorskip("keras")
+    a = keras.Input(shape=(3,), name="a")
+    b = keras.Input(shape=(2,), name="b")
+    hidden = keras.layers.Dense(4, activation="tanh", name="hidden")(
+        keras.layers.Concatenate(name="join")([a, b]))
+    kind = keras.layers.Dense(2, activation="softmax", name="kind")(hidden)
+    price = keras.layers.Dense(1, name="price")(hidden)
+    return keras, keras.Model([a, b], [kind, price])
+
+
+def copy_keras_weights(keras_model, model):
+    for layer in keras_model.layers:
+        if layer.get_weights():
+            model.get_layer(layer.name).set_weights(layer.get_weights())
+
+
+def test_predictions_equal_keras_for_the_same_weights():
+    keras, keras_model = _keras_twin()
+    model = two_in_two_out()
+    copy_keras_weights(keras_model, model)
+    xa = RNG.normal(size=(7, 3)).astype(np.float32)
+    xb = RNG.normal(size=(7, 2)).astype(np.float32)
+    theirs = keras_model.predict([xa, xb], verbose=0)
+    ours = model.predict([xa, xb], verbose=0)
+    for mine, reference in zip(ours, theirs):
+        np.testing.assert_allclose(mine, np.asarray(reference), rtol=1e-6, atol=1e-6)
