@@ -198,3 +198,89 @@ def test_predictions_equal_keras_for_the_same_weights():
     ours = model.predict([xa, xb], verbose=0)
     for mine, reference in zip(ours, theirs):
         np.testing.assert_allclose(mine, np.asarray(reference), rtol=1e-6, atol=1e-6)
+
+
+def _data(count=12):
+    xa = RNG.normal(size=(count, 3)).astype(np.float32)
+    xb = RNG.normal(size=(count, 2)).astype(np.float32)
+    kind = np.eye(2, dtype=np.float32)[RNG.integers(0, 2, count)]
+    price = RNG.normal(size=(count, 1)).astype(np.float32)
+    return xa, xb, kind, price
+
+
+def test_one_fit_epoch_logs_the_same_losses_and_metrics_as_keras():
+    keras, keras_model = _keras_twin()
+    model = two_in_two_out()
+    copy_keras_weights(keras_model, model)
+    xa, xb, kind, price = _data()
+    losses = {"kind": "categorical_crossentropy", "price": "mse"}
+    options = dict(loss=losses, loss_weights={"kind": 1.0, "price": 0.5},
+                   metrics={"kind": ["accuracy"], "price": ["mae"]})
+    keras_model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.1), **options)
+    model.compile(optimizer=tg.optim.SGD(learning_rate=0.1), **options)
+    fit = dict(batch_size=4, epochs=2, shuffle=False, verbose=0)
+    theirs = keras_model.fit([xa, xb], [kind, price], **fit).history
+    ours = model.fit({"a": xa, "b": xb}, {"kind": kind, "price": price}, **fit).history
+    assert sorted(ours) == sorted(theirs) == ["kind_accuracy", "kind_loss", "loss",
+                                              "price_loss", "price_mae"]
+    for key in theirs:
+        np.testing.assert_allclose(ours[key], theirs[key], rtol=1e-5, atol=1e-6, err_msg=key)
+    for layer in keras_model.layers:
+        for mine, reference in zip(model.get_layer(layer.name).get_weights(),
+                                   layer.get_weights()):
+            np.testing.assert_allclose(mine, reference, rtol=1e-5, atol=1e-6)
+    mine = model.evaluate([xa, xb], [kind, price], verbose=0)
+    reference = keras_model.evaluate([xa, xb], [kind, price], verbose=0)
+    np.testing.assert_allclose(mine, reference, rtol=1e-5, atol=1e-6)  # same order too
+
+
+def test_losses_given_as_a_list_and_one_loss_for_every_output():
+    model = two_in_two_out()
+    xa, xb, kind, price = _data()
+    model.compile("sgd", loss=["categorical_crossentropy", "mse"])
+    history = model.fit([xa, xb], [kind, price], epochs=1, verbose=0, validation_split=0.25)
+    assert sorted(history.history) == ["kind_loss", "loss", "price_loss", "val_kind_loss",
+                                       "val_loss", "val_price_loss"]
+    logs = model.evaluate([xa, xb], [kind, price], verbose=0, return_dict=True)
+    assert logs["loss"] == pytest.approx(logs["kind_loss"] + logs["price_loss"], rel=1e-5)
+    model.compile("sgd", loss="mse")  # one loss, used for each output
+    logs = model.evaluate([xa, xb], [kind, price], verbose=0, return_dict=True)
+    assert logs["loss"] == pytest.approx(logs["kind_loss"] + logs["price_loss"], rel=1e-5)
+
+
+TRAINING_MISTAKES = [
+    ("unknown output in a loss dict", dict(loss={"kind": "mse", "cost": "mse"}), ValueError,
+     r"compile: loss has the key\(s\) \['cost'\], which name no output of the model; its "
+     r"outputs are \['kind', 'price'\]"),
+    ("a loss missing for an output", dict(loss={"kind": "mse"}), ValueError,
+     r"loss has no entry for the output\(s\) \['price'\]"),
+    ("a loss list too short", dict(loss=["mse"]), ValueError,
+     r"loss is a list of 1 but the model has 2 outputs \['kind', 'price'\]"),
+]
+
+
+@pytest.mark.parametrize("options, error, message", [case[1:] for case in TRAINING_MISTAKES],
+                         ids=[case[0] for case in TRAINING_MISTAKES])
+def test_compile_mistakes_name_the_outputs(options, error, message):
+    with pytest.raises(error, match=message):
+        two_in_two_out().compile("sgd", **options)
+
+
+def test_fit_mistakes_with_several_inputs_and_outputs_are_named():
+    model = two_in_two_out()
+    xa, xb, kind, price = _data()
+    model.compile("sgd", loss="mse", metrics=[["accuracy"], ["mae"]])
+    with pytest.raises(ValueError, match=r"the model has 2 outputs \['kind', 'price'\]; give y "
+                                         r"as a list in that order or a dict"):
+        model.fit([xa, xb], kind, verbose=0)
+    with pytest.raises(ValueError, match=r"y is a dict with keys \['kind', 'cost'\] but the "
+                                         r"model's outputs are \['kind', 'price'\]"):
+        model.fit([xa, xb], {"kind": kind, "cost": price}, verbose=0)
+    with pytest.raises(ValueError, match=r"the arrays of x hold different numbers of samples"):
+        model.fit([xa, xb[:5]], [kind, price], verbose=0)
+    with pytest.raises(ValueError, match=r"class_weight is only supported for models with a "
+                                         r"single output"):
+        model.fit([xa, xb], [kind, price], class_weight={0: 1.0, 1: 2.0}, verbose=0)
+    model.compile("sgd", loss="mse", metrics=["mae"])
+    with pytest.raises(ValueError, match=r"give metrics as one list per output"):
+        model.fit([xa, xb], [kind, price], verbose=0)

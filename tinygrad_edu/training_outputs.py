@@ -123,7 +123,7 @@ class OutputPlan:
     def _metric_lists(self, spec, names, what: str) -> list:
         from tinygrad_edu import training_checks as check
 
-        if spec is None:
+        if spec is None or isinstance(spec, (list, tuple)) and not spec:
             return [[] for _ in names]
         if isinstance(spec, dict):
             return [check.metric_list(spec.get(name)) for name in names]
