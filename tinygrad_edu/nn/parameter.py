@@ -45,7 +45,8 @@ class Parameter(Tensor):
         trainable: optimizers see only trainable parameters. Setting ``trainable = False``
             also switches ``requires_grad`` off, so no gradient is computed for it (Keras's
             frozen weights; in PyTorch one writes ``p.requires_grad_(False)``).
-        name: the Keras-style weight name, set on registration: ``"dense_1.kernel"``.
+        name: the weight's name, set on registration: ``"dense_1.kernel"``; ``path`` is
+            Keras's spelling of it, ``"dense_1/kernel"``.
 
     Attributes:
         constraint: None, or a function ``array -> array`` (a
@@ -60,6 +61,12 @@ class Parameter(Tensor):
         if self.data.dtype.kind != "f":
             raise TypeError(f"Parameter: weights must be floating, got dtype {self.data.dtype}")
         self.trainable = trainable
+
+    @property
+    def path(self) -> str | None:
+        """Keras's weight path, ``"dense_1/kernel"`` (layer name / weight name). ``name``
+        keeps the dotted form graphs and files use (``"dense_1.kernel"``)."""
+        return None if self.name is None else self.name.replace(".", "/")
 
     @property
     def trainable(self) -> bool:

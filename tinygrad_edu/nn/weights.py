@@ -91,6 +91,11 @@ class ModuleWeights:
         return self.trainable_weights + self.non_trainable_weights
 
     @property
+    def variables(self) -> list:
+        """Keras's other name for :attr:`weights`."""
+        return self.weights
+
+    @property
     def trainable_weights(self) -> list:
         return self.parameters()
 
