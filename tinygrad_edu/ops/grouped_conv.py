@@ -9,7 +9,9 @@ the kernel has shape (kh, kw, Cg, O), as in Keras, and
 
 The windows come from the same ``Im2Col`` as ordinary convolution; they are regrouped as a
 (G, rows, kh*kw*Cg) stack and multiplied by the kernel as a (G, kh*kw*Cg, Og) stack, one
-batched product instead of a Python loop over groups. Backward (cols_g = group g's windows):
+batched product instead of a Python loop over groups (groups of one channel, as depthwise
+convolution has, take one einsum over the taps instead). Backward (cols_g = group g's
+windows):
 
     d(k_g) = cols_g^T @ g_g          dx = Col2Im(concat_g(g_g @ k_g^T))
 
@@ -33,6 +35,8 @@ except ImportError:  # they still live in ops.conv
     from tinygrad_edu.ops.conv import _check_images as check_images
     from tinygrad_edu.ops.conv import _pad_spatial as pad_spatial
     from tinygrad_edu.ops.conv import _pair as pair
+from tinygrad_edu.ops.einsum import einsum
+from tinygrad_edu.ops.shape import stack
 from tinygrad_edu.tensor import as_tensor
 
 __all__ = ["grouped_conv2d", "depthwise_conv2d", "check_groups"]
@@ -96,17 +100,33 @@ def grouped_conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_ra
     cols = Im2Col.apply(x, window=(kh, kw), strides=strides, dilation=dilation)
     batch, out_h, out_w = cols.shape[:3]
     rows, taps, group_out = batch * out_h * out_w, kh * kw, out_channels // groups
-    stacked = cols.reshape(rows, taps, groups, group_in).transpose(2, 0, 1, 3).reshape(
-        groups, rows, taps * group_in)
-    kernels = kernel.reshape(taps, group_in, groups, group_out).transpose(2, 0, 1, 3).reshape(
-        groups, taps * group_in, group_out)
-    y = (stacked @ kernels).transpose(1, 0, 2).reshape(batch, out_h, out_w, out_channels)
+    if group_in == 1:
+        y = _one_channel_groups(cols.reshape(rows, taps, groups),
+                                kernel.reshape(taps, groups, group_out))
+    else:
+        stacked = cols.reshape(rows, taps, groups, group_in).transpose(2, 0, 1, 3).reshape(
+            groups, rows, taps * group_in)
+        kernels = kernel.reshape(taps, group_in, groups, group_out).transpose(
+            2, 0, 1, 3).reshape(groups, taps * group_in, group_out)
+        y = (stacked @ kernels).transpose(1, 0, 2)
+    y = y.reshape(batch, out_h, out_w, out_channels)
     if bias is not None:
         bias = as_tensor(bias)
         if bias.shape != (out_channels,):
             raise ValueError(f"{who}: bias must have shape ({out_channels},), got {bias.shape}")
         y = y + bias
     return y
+
+
+def _one_channel_groups(cols, kernel):
+    """y[r, c, m] = sum_t cols[r, t, c] * kernel[t, c, m]: groups of one input channel.
+
+    One einsum per multiplier m instead of the batched product: regrouping the windows for
+    a (C, rows, taps) product moves single values, about 20x slower than this product
+    (measured at batch 32 on 28x28x32).
+    """
+    parts = [einsum("rtc,tc->rc", cols, kernel[:, :, m]) for m in range(kernel.shape[2])]
+    return parts[0].reshape(*parts[0].shape, 1) if len(parts) == 1 else stack(parts, axis=-1)
 
 
 def depthwise_conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1):
