@@ -75,6 +75,7 @@ def _every_layer():
         (nn.Conv1D(2, 3, padding="causal"), (2, 5, 4)), (nn.MaxPooling1D(), (2, 5, 4)),
         (nn.AveragePooling1D(), (2, 5, 4)), (nn.GlobalAveragePooling1D(), (2, 5, 4)),
         (nn.GlobalMaxPooling1D(), (2, 5, 4)), (nn.DepthwiseConv2D(3), image),
+        (nn.SeparableConv2D(3, 3, depth_multiplier=2), image),
         (nn.Conv2DTranspose(2, 3, strides=2), image), (nn.ZeroPadding2D(), image),
         (nn.Cropping2D(1), image), (nn.UpSampling2D(interpolation="bilinear"), image),
         (nn.ZeroPadding1D(), (2, 5, 4)), (nn.Cropping1D(), (2, 5, 4)),

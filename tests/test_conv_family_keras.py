@@ -1,8 +1,8 @@
 """The convolution-family layers against Keras 3 (torch backend): Conv1D, DepthwiseConv2D,
-Conv2DTranspose, the 1-D pooling layers, zero padding, cropping and upsampling.
+SeparableConv2D, Conv2DTranspose, the 1-D pooling layers, zero padding, cropping and upsampling.
 
 Random weights go into the Keras layer and are copied into ours with get_weights /
-set_weights (same names, shapes and order); the outputs, the gradients of a random
+set_weights (same names, shapes and order, checked); the outputs, the gradients of a random
 contraction of the output (with respect to the input and every weight) and the output
 shapes Keras computes must agree.
 """
@@ -34,6 +34,7 @@ def _twins(name, input_shape, *args, **options):
     ours = getattr(nn, name)(*args, **options)
     ours(tg.zeros(*input_shape))
     ours.set_weights(keras_layer.get_weights())
+    assert [w.name.split(".")[-1] for w in ours.weights] == [w.name for w in keras_layer.weights]
     return keras_layer, ours
 
 
@@ -60,7 +61,6 @@ def _compare(name, input_shape, *args, **options):
         np.testing.assert_allclose(grad.numpy(), grad_t.numpy(), atol=ATOL * 5, rtol=1e-4)
     for shape in [input_shape, (None, *input_shape[1:])]:
         assert ours.compute_output_shape(shape) == tuple(keras_layer.compute_output_shape(shape))
-    return ours
 
 
 CONV1D = [
@@ -88,8 +88,19 @@ DEPTHWISE = [
 
 @pytest.mark.parametrize("shape, size, options", DEPTHWISE)
 def test_depthwise_conv2d_matches_keras(shape, size, options):
-    ours = _compare("DepthwiseConv2D", shape, size, **options)
-    assert ours.kernel.name.endswith(".kernel")  # Keras 3 calls the weight "kernel"
+    _compare("DepthwiseConv2D", shape, size, **options)  # Keras 3 calls the weight "kernel"
+
+
+SEPARABLE = [
+    ((2, 7, 6, 3), 4, 3, {}),
+    ((1, 8, 7, 2), 5, (3, 2), {"depth_multiplier": 2, "strides": 2, "padding": "same"}),
+    ((2, 9, 9, 3), 2, 3, {"dilation_rate": 2, "activation": "relu", "use_bias": False}),
+]
+
+
+@pytest.mark.parametrize("shape, filters, size, options", SEPARABLE)
+def test_separable_conv2d_matches_keras(shape, filters, size, options):
+    _compare("SeparableConv2D", shape, filters, size, **options)
 
 
 TRANSPOSED = [
@@ -138,10 +149,11 @@ def test_layers_without_weights_match_keras(name, shape, args, options):
 
 
 def test_a_small_decoder_matches_keras_end_to_end():
-    """Conv1D-free image path: Conv2D -> DepthwiseConv2D -> Conv2DTranspose -> UpSampling2D."""
+    """An image path through the 2-D layers, weights copied in as one list."""
     shape = (2, 6, 6, 2)
     layers = [("Conv2D", (4, 3), {"padding": "same", "activation": "relu"}),
               ("DepthwiseConv2D", (3,), {"depth_multiplier": 2}),
+              ("SeparableConv2D", (3, 3), {"padding": "same"}),
               ("Conv2DTranspose", (3, 3), {"strides": 2, "padding": "same"}),
               ("ZeroPadding2D", (1,), {}), ("Cropping2D", (((1, 0), (0, 1)),), {}),
               ("UpSampling2D", (), {"interpolation": "bilinear"})]

@@ -39,6 +39,7 @@ def _every_layer_model():
     return nn.Sequential([
         nn.Conv2D(4, 3, padding="same", activation="relu", input_shape=(8, 8, 2)),
         nn.DepthwiseConv2D(3, depth_multiplier=2, padding="same", depthwise_regularizer="l2"),
+        nn.SeparableConv2D(5, 3, padding="same", pointwise_regularizer="l1"),
         nn.Conv2DTranspose(3, 3, strides=2, padding="same", output_padding=1),
         nn.ZeroPadding2D(((1, 0), (0, 1))), nn.Cropping2D(((0, 1), (1, 0))),
         nn.UpSampling2D((1, 2), interpolation="bilinear"),

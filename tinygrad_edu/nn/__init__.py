@@ -34,7 +34,7 @@ from tinygrad_edu.nn.conv1d import (
     GlobalMaxPooling1D,
     MaxPooling1D,
 )
-from tinygrad_edu.nn.depthwise_conv import DepthwiseConv2D
+from tinygrad_edu.nn.depthwise_conv import DepthwiseConv2D, SeparableConv2D
 from tinygrad_edu.nn.embedding import Embedding
 from tinygrad_edu.nn.functional_model import Model
 from tinygrad_edu.nn.input_layer import Input, InputLayer
@@ -83,7 +83,7 @@ __all__ = [
     "Reshape", "Permute", "RepeatVector",
     "Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
     "Conv1D", "MaxPooling1D", "AveragePooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling1D",
-    "DepthwiseConv2D", "Conv2DTranspose", "ZeroPadding2D", "Cropping2D", "UpSampling2D",
+    "DepthwiseConv2D", "SeparableConv2D", "Conv2DTranspose", "ZeroPadding2D", "Cropping2D", "UpSampling2D",
     "ZeroPadding1D", "Cropping1D", "UpSampling1D",
     "BatchNormalization", "LayerNormalization", "InstanceNormalization", "GroupNormalization",
     "RecurrentLayer", "SimpleRNN", "LSTM", "GRU", "Bidirectional", "TimeDistributed",

@@ -1,7 +1,9 @@
-"""DepthwiseConv2D: one small set of filters per input channel (MobileNet's building block).
+"""DepthwiseConv2D: one small set of filters per input channel (MobileNet's building block),
+and SeparableConv2D: a depthwise convolution followed by a 1x1 convolution.
 
 The arithmetic is :func:`tinygrad_edu.ops.grouped_conv.depthwise_conv2d` (grouped
-convolution with one group per channel); this layer holds the weights under Keras 3's names.
+convolution with one group per channel) and ``conv2d``; these layers hold the weights under
+Keras 3's names.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from tinygrad_edu.nn.conv import (
 from tinygrad_edu.nn.conv1d import _positive
 from tinygrad_edu.nn.layers import _activation_config, _initializer_config
 from tinygrad_edu.nn.module import InputSpec, Module
+from tinygrad_edu.ops.conv import conv2d
 from tinygrad_edu.ops.grouped_conv import depthwise_conv2d
 
-__all__ = ["DepthwiseConv2D"]
+__all__ = ["DepthwiseConv2D", "SeparableConv2D"]
 
 
 class DepthwiseConv2D(Module):
@@ -122,4 +125,76 @@ class DepthwiseConv2D(Module):
             "depthwise_regularizer": regularizers.serialize(self.depthwise_regularizer),
             "bias_regularizer": regularizers.serialize(self.bias_regularizer),
             "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+        }
+
+
+class SeparableConv2D(DepthwiseConv2D):
+    """Depthwise-separable convolution (Xception, MobileNet): DepthwiseConv2D, then a 1x1
+    Conv2D that mixes the channels, then the bias and activation.
+
+    Weights (Keras 3's names): depthwise_kernel (kh, kw, in_channels, depth_multiplier),
+    pointwise_kernel (1, 1, in_channels * depth_multiplier, filters), bias (filters,)::
+
+        z = depthwise_conv2d(x, depthwise_kernel)
+        y[n, i, j, o] = b[o] + sum_k z[n, i, j, k] * pointwise_kernel[0, 0, k, o]
+
+    Backward: through the 1x1 product (d_pointwise = z^T g, dz = g pointwise^T), then as in
+    DepthwiseConv2D. kh*kw*C*M + C*M*filters weights instead of Conv2D's kh*kw*C*filters.
+
+    >>> import tinygrad_edu as tg
+    >>> layer = SeparableConv2D(16, 3, padding="same", input_shape=(8, 8, 3))
+    >>> layer(tg.zeros(1, 8, 8, 3)).shape, [w.shape for w in layer.get_weights()]
+    ((1, 8, 8, 16), [(3, 3, 3, 1), (1, 1, 3, 16), (16,)])
+    """
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
+                 dilation_rate=(1, 1), depth_multiplier=1, activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", pointwise_initializer="glorot_uniform",
+                 bias_initializer="zeros", depthwise_regularizer=None,
+                 pointwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 input_shape=None, name=None, trainable=True):
+        super().__init__(kernel_size, strides, padding, depth_multiplier, data_format,
+                         dilation_rate, activation, use_bias, depthwise_initializer,
+                         bias_initializer, depthwise_regularizer, bias_regularizer,
+                         activity_regularizer, name=name, trainable=trainable)
+        self.filters = _positive(filters, "filters", "SeparableConv2D")
+        self.pointwise_initializer = initializers.get(pointwise_initializer)
+        self._pointwise_initializer_arg = pointwise_initializer
+        self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
+        self.depthwise_kernel = None
+        self.pointwise_kernel = None
+        del self.kernel
+        self._build_from_arguments(input_shape)
+
+    def build(self, input_shape):
+        channels = _check_image_shape(self, input_shape)[3]
+        if channels is None:
+            raise ValueError(f"{self.name} (SeparableConv2D): the number of input channels "
+                             f"must be known, got input shape {tuple(input_shape)}")
+        channels = int(channels)
+        middle = channels * self.depth_multiplier
+        self.add_weight("depthwise_kernel", (*self.kernel_size, channels, self.depth_multiplier),
+                        self.depthwise_initializer, self.depthwise_regularizer)
+        self.add_weight("pointwise_kernel", (1, 1, middle, self.filters),
+                        self.pointwise_initializer, self.pointwise_regularizer)
+        if self.use_bias:
+            self.add_weight("bias", (self.filters,), self.bias_initializer, self.bias_regularizer)
+        self.input_spec = InputSpec(ndim=4, axes={-1: channels})
+
+    def forward(self, x):
+        z = depthwise_conv2d(x, self.depthwise_kernel, strides=self.strides,
+                             padding=self.padding, dilation_rate=self.dilation_rate)
+        out = conv2d(z, self.pointwise_kernel, self.bias)
+        return out if self._is_linear else self.activation(out)
+
+    def compute_output_shape(self, input_shape):
+        return (*super().compute_output_shape(input_shape)[:3], self.filters)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "filters": self.filters,
+            "pointwise_initializer": _initializer_config(self._pointwise_initializer_arg,
+                                                         self.pointwise_initializer),
+            "pointwise_regularizer": regularizers.serialize(self.pointwise_regularizer),
         }
