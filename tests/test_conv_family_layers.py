@@ -39,12 +39,14 @@ def _every_layer_model():
     return nn.Sequential([
         nn.Conv2D(4, 3, padding="same", activation="relu", input_shape=(8, 8, 2)),
         nn.DepthwiseConv2D(3, depth_multiplier=2, padding="same", depthwise_regularizer="l2"),
-        nn.SeparableConv2D(5, 3, padding="same", pointwise_regularizer="l1"),
+        nn.SeparableConv2D(5, 3, padding="same", pointwise_regularizer="l1",
+                           pointwise_constraint="max_norm"),
         nn.Conv2DTranspose(3, 3, strides=2, padding="same", output_padding=1),
         nn.ZeroPadding2D(((1, 0), (0, 1))), nn.Cropping2D(((0, 1), (1, 0))),
         nn.UpSampling2D((1, 2), interpolation="bilinear"),
         nn.Reshape((16 * 32, 3)),
-        nn.Conv1D(4, 3, padding="causal", dilation_rate=2), nn.MaxPooling1D(4),
+        nn.Conv1D(4, 3, padding="causal", dilation_rate=2, kernel_constraint="unit_norm"),
+        nn.MaxPooling1D(4),
         nn.ZeroPadding1D(2), nn.Cropping1D((1, 3)), nn.UpSampling1D(2),
         nn.AveragePooling1D(3, strides=2, padding="same"), nn.GlobalAveragePooling1D(),
     ])
@@ -69,6 +71,31 @@ def test_compute_output_shape_equals_the_forward_shapes():
         shape = layer.compute_output_shape(shape)
         x = layer(x)
         assert x.shape == shape, type(layer).__name__
+
+
+@pytest.mark.parametrize("make, shape, weights", [
+    (lambda: nn.Conv1D(2, 3, kernel_constraint="non_neg", bias_constraint="non_neg"),
+     (4, 6, 2), ("kernel", "bias")),
+    (lambda: nn.DepthwiseConv2D(2, depthwise_constraint="non_neg", bias_constraint="non_neg"),
+     (4, 4, 4, 2), ("kernel", "bias")),
+    (lambda: nn.SeparableConv2D(2, 2, depthwise_constraint="non_neg",
+                                pointwise_constraint="non_neg", bias_constraint="non_neg"),
+     (4, 4, 4, 2), ("depthwise_kernel", "pointwise_kernel", "bias")),
+    (lambda: nn.Conv2DTranspose(2, 2, kernel_constraint="non_neg", bias_constraint="non_neg"),
+     (4, 3, 3, 2), ("kernel", "bias")),
+])
+def test_constraints_hold_after_each_optimizer_step(make, shape, weights):
+    layer = make()
+    x = tg.Tensor(RNG.normal(size=shape).astype(np.float32) * 10)
+    layer(x)
+    optimizer = tg.optim.SGD(layer.parameters(), learning_rate=0.5)
+    optimizer.zero_grad()
+    ((layer(x) + 20.0) ** 2).mean().backward()  # pushes every weight down
+    optimizer.step()
+    for name in weights:
+        assert np.all(getattr(layer, name).numpy() >= 0), name
+    config = layer.get_config()
+    assert all(config[key] is not None for key in config if key.endswith("_constraint"))
 
 
 def test_training_lowers_the_loss():

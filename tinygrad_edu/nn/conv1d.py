@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tinygrad_edu import functional, regularizers
+from tinygrad_edu import constraints, functional, regularizers
 from tinygrad_edu import init as initializers
 from tinygrad_edu.nn.conv import _check_data_format
 from tinygrad_edu.nn.layers import _activation_config, _kernel_and_bias_config
@@ -80,7 +80,7 @@ class Conv1D(Module):
         dilation_rate: int: gaps between the kernel's taps.
         groups: channel blocks (each filter sees in_channels // groups channels).
         activation, use_bias, kernel_initializer ("glorot_uniform"), bias_initializer,
-        *_regularizer: as in Conv2D.
+        *_regularizer, *_constraint: as in Conv2D.
 
     >>> import tinygrad_edu as tg
     >>> layer = Conv1D(4, 3, padding="causal", input_shape=(10, 2))
@@ -92,7 +92,8 @@ class Conv1D(Module):
                  dilation_rate=1, groups=1, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 input_shape=None, name=None, trainable=True):
+                 kernel_constraint=None, bias_constraint=None, input_shape=None, name=None,
+                 trainable=True):
         super().__init__(name=name, trainable=trainable)
         layer = "Conv1D"
         self.filters = _positive(filters, "filters", layer)
@@ -119,6 +120,8 @@ class Conv1D(Module):
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.activity_regularizer = regularizers.get(activity_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self.kernel = None
         self.bias = None
         self._build_from_arguments(input_shape)
@@ -130,9 +133,11 @@ class Conv1D(Module):
                              f"known, got input shape {tuple(input_shape)}")
         check_groups(self.groups, int(channels), self.filters, f"{self.name} (Conv1D)")
         self.add_weight("kernel", (self.kernel_size, int(channels) // self.groups, self.filters),
-                        self.kernel_initializer, self.kernel_regularizer)
+                        self.kernel_initializer, self.kernel_regularizer,
+                        constraint=self.kernel_constraint)
         if self.use_bias:
-            self.add_weight("bias", (self.filters,), self.bias_initializer, self.bias_regularizer)
+            self.add_weight("bias", (self.filters,), self.bias_initializer, self.bias_regularizer,
+                            constraint=self.bias_constraint)
         self.input_spec = InputSpec(ndim=3, axes={-1: int(channels)})
 
     def forward(self, x):

@@ -8,7 +8,7 @@ Keras 3's names.
 
 from __future__ import annotations
 
-from tinygrad_edu import functional, regularizers
+from tinygrad_edu import constraints, functional, regularizers
 from tinygrad_edu import init as initializers
 from tinygrad_edu.nn.conv import (
     _check_data_format,
@@ -47,6 +47,7 @@ class DepthwiseConv2D(Module):
         depthwise_initializer: default "glorot_uniform" (fans kh*kw*in_channels and
             kh*kw*depth_multiplier, Keras's rule for this shape); bias_initializer "zeros".
         depthwise_regularizer, bias_regularizer, activity_regularizer: penalties.
+        depthwise_constraint, bias_constraint: applied after each optimizer step.
 
     >>> import tinygrad_edu as tg
     >>> layer = DepthwiseConv2D(3, depth_multiplier=2, padding="same", input_shape=(8, 8, 3))
@@ -58,7 +59,8 @@ class DepthwiseConv2D(Module):
                  data_format=None, dilation_rate=(1, 1), activation=None, use_bias=True,
                  depthwise_initializer="glorot_uniform", bias_initializer="zeros",
                  depthwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 input_shape=None, name=None, trainable=True):
+                 depthwise_constraint=None, bias_constraint=None, input_shape=None, name=None,
+                 trainable=True):
         super().__init__(name=name, trainable=trainable)
         layer = "DepthwiseConv2D"
         _check_data_format(data_format, layer)
@@ -79,6 +81,8 @@ class DepthwiseConv2D(Module):
         self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.activity_regularizer = regularizers.get(activity_regularizer)
+        self.depthwise_constraint = constraints.get(depthwise_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self.kernel = None
         self.bias = None
         self._build_from_arguments(input_shape)
@@ -90,10 +94,11 @@ class DepthwiseConv2D(Module):
                              f"must be known, got input shape {tuple(input_shape)}")
         channels = int(channels)
         self.add_weight("kernel", (*self.kernel_size, channels, self.depth_multiplier),
-                        self.depthwise_initializer, self.depthwise_regularizer)
+                        self.depthwise_initializer, self.depthwise_regularizer,
+                        constraint=self.depthwise_constraint)
         if self.use_bias:
             self.add_weight("bias", (channels * self.depth_multiplier,), self.bias_initializer,
-                            self.bias_regularizer)
+                            self.bias_regularizer, constraint=self.bias_constraint)
         self.input_spec = InputSpec(ndim=4, axes={-1: channels})
 
     def forward(self, x):
@@ -125,6 +130,8 @@ class DepthwiseConv2D(Module):
             "depthwise_regularizer": regularizers.serialize(self.depthwise_regularizer),
             "bias_regularizer": regularizers.serialize(self.bias_regularizer),
             "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+            "depthwise_constraint": constraints.serialize(self.depthwise_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
         }
 
 
@@ -152,15 +159,18 @@ class SeparableConv2D(DepthwiseConv2D):
                  depthwise_initializer="glorot_uniform", pointwise_initializer="glorot_uniform",
                  bias_initializer="zeros", depthwise_regularizer=None,
                  pointwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, pointwise_constraint=None, bias_constraint=None,
                  input_shape=None, name=None, trainable=True):
         super().__init__(kernel_size, strides, padding, depth_multiplier, data_format,
                          dilation_rate, activation, use_bias, depthwise_initializer,
                          bias_initializer, depthwise_regularizer, bias_regularizer,
-                         activity_regularizer, name=name, trainable=trainable)
+                         activity_regularizer, depthwise_constraint, bias_constraint,
+                         name=name, trainable=trainable)
         self.filters = _positive(filters, "filters", "SeparableConv2D")
         self.pointwise_initializer = initializers.get(pointwise_initializer)
         self._pointwise_initializer_arg = pointwise_initializer
         self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
+        self.pointwise_constraint = constraints.get(pointwise_constraint)
         self.depthwise_kernel = None
         self.pointwise_kernel = None
         del self.kernel
@@ -174,11 +184,14 @@ class SeparableConv2D(DepthwiseConv2D):
         channels = int(channels)
         middle = channels * self.depth_multiplier
         self.add_weight("depthwise_kernel", (*self.kernel_size, channels, self.depth_multiplier),
-                        self.depthwise_initializer, self.depthwise_regularizer)
+                        self.depthwise_initializer, self.depthwise_regularizer,
+                        constraint=self.depthwise_constraint)
         self.add_weight("pointwise_kernel", (1, 1, middle, self.filters),
-                        self.pointwise_initializer, self.pointwise_regularizer)
+                        self.pointwise_initializer, self.pointwise_regularizer,
+                        constraint=self.pointwise_constraint)
         if self.use_bias:
-            self.add_weight("bias", (self.filters,), self.bias_initializer, self.bias_regularizer)
+            self.add_weight("bias", (self.filters,), self.bias_initializer, self.bias_regularizer,
+                            constraint=self.bias_constraint)
         self.input_spec = InputSpec(ndim=4, axes={-1: channels})
 
     def forward(self, x):
@@ -197,4 +210,5 @@ class SeparableConv2D(DepthwiseConv2D):
             "pointwise_initializer": _initializer_config(self._pointwise_initializer_arg,
                                                          self.pointwise_initializer),
             "pointwise_regularizer": regularizers.serialize(self.pointwise_regularizer),
+            "pointwise_constraint": constraints.serialize(self.pointwise_constraint),
         }

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tinygrad_edu import functional, regularizers
+from tinygrad_edu import constraints, functional, regularizers
 from tinygrad_edu import init as initializers
 from tinygrad_edu.nn.conv import (
     _check_data_format,
@@ -45,7 +45,7 @@ class Conv2DTranspose(Module):
             columns at the bottom/right (sizes "valid"/"same" cannot reach otherwise).
         dilation_rate: int or (dh, dw).
         activation, use_bias, kernel_initializer ("glorot_uniform"), bias_initializer,
-        *_regularizer: as in Conv2D.
+        *_regularizer, *_constraint: as in Conv2D.
 
     PyTorch's ``nn.ConvTranspose2d`` stores (in_channels, filters, kh, kw) and takes NCHW.
 
@@ -59,7 +59,8 @@ class Conv2DTranspose(Module):
                  output_padding=None, data_format=None, dilation_rate=(1, 1), activation=None,
                  use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 input_shape=None, name=None, trainable=True):
+                 kernel_constraint=None, bias_constraint=None, input_shape=None, name=None,
+                 trainable=True):
         super().__init__(name=name, trainable=trainable)
         layer = "Conv2DTranspose"
         if isinstance(filters, bool) or not isinstance(filters, (int, np.integer)) or filters < 1:
@@ -86,6 +87,8 @@ class Conv2DTranspose(Module):
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.activity_regularizer = regularizers.get(activity_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self.kernel = None
         self.bias = None
         self._build_from_arguments(input_shape)
@@ -96,9 +99,11 @@ class Conv2DTranspose(Module):
             raise ValueError(f"{self.name} (Conv2DTranspose): the number of input channels "
                              f"must be known, got input shape {tuple(input_shape)}")
         self.add_weight("kernel", (*self.kernel_size, self.filters, int(channels)),
-                        self.kernel_initializer, self.kernel_regularizer)
+                        self.kernel_initializer, self.kernel_regularizer,
+                        constraint=self.kernel_constraint)
         if self.use_bias:
-            self.add_weight("bias", (self.filters,), self.bias_initializer, self.bias_regularizer)
+            self.add_weight("bias", (self.filters,), self.bias_initializer, self.bias_regularizer,
+                            constraint=self.bias_constraint)
         self.input_spec = InputSpec(ndim=4, axes={-1: int(channels)})
 
     def forward(self, x):
