@@ -1,8 +1,9 @@
-"""Convolution and pooling: the ops (tinygrad_edu.ops.conv) and the layers (tinygrad_edu.nn.conv).
+"""Convolution: the op (tinygrad_edu.ops.conv) and the layers (tinygrad_edu.nn.conv).
 
 Finite-difference checks of the ops (first and second order) are rows of the op-case
-table; here: agreement with PyTorch (NCHW <-> NHWC), Keras's "same" padding rule, the
-layers' shapes, weights, gradients and configs, and the error messages.
+table; here: agreement with PyTorch (NCHW <-> NHWC; first and second derivatives), Keras's
+"same" padding rule, the layers' shapes, weights, gradients and configs, and the error
+messages. Pooling has its own file, tests/test_pooling.py.
 """
 
 import math
@@ -17,18 +18,10 @@ from tinygrad_edu.nn.conv import (
     AveragePooling2D,
     Conv2D,
     GlobalAveragePooling2D,
-    GlobalMaxPooling2D,
     MaxPooling2D,
 )
-from tinygrad_edu.ops.conv import (
-    Col2Im,
-    Im2Col,
-    avg_pool2d,
-    conv2d,
-    conv_output_size,
-    max_pool2d,
-    same_padding,
-)
+from tinygrad_edu.ops.conv import avg_pool2d, conv2d, conv_output_size, max_pool2d, same_padding
+from tinygrad_edu.ops.windows import Col2Im, Im2Col
 
 RNG = np.random.default_rng(0)
 
@@ -103,60 +96,6 @@ def test_dilated_conv2d_matches_torch():
     np.testing.assert_allclose(x.grad.numpy(), _to_nhwc(xt.grad.numpy()), atol=1e-12)
 
 
-POOL_CASES = [  # input shape, pool size, strides, padding
-    ((2, 6, 6, 3), 2, None, "valid"),
-    ((2, 7, 5, 2), 3, 2, "valid"),
-    ((2, 7, 5, 2), 3, 2, "same"),
-    ((1, 5, 6, 2), (2, 3), 1, "same"),
-    ((1, 7, 7, 1), 2, None, "same"),
-]
-
-
-@pytest.mark.parametrize("shape, pool, strides, padding", POOL_CASES)
-def test_max_pool2d_matches_torch(shape, pool, strides, padding):
-    torch = pytest.importorskip("torch")
-    x_values = RNG.permutation(np.linspace(-3, 3, int(np.prod(shape)))).reshape(shape)
-    x = _float64(x_values)
-    y = max_pool2d(x, pool, strides, padding)
-    upstream = RNG.normal(size=y.shape)
-    y.backward(_float64(upstream, False))
-    window = (pool, pool) if isinstance(pool, int) else pool
-    steps = window if strides is None else (strides, strides)
-    xt = torch.tensor(_to_nchw(x_values), requires_grad=True)
-    padded = _torch_same_pad(torch, xt, window, steps, -math.inf) if padding == "same" else xt
-    yt = torch.nn.functional.max_pool2d(padded, window, steps)
-    yt.backward(torch.tensor(_to_nchw(upstream)))
-    np.testing.assert_allclose(y.numpy(), _to_nhwc(yt.detach().numpy()))
-    np.testing.assert_allclose(x.grad.numpy(), _to_nhwc(xt.grad.numpy()), atol=1e-12)
-
-
-@pytest.mark.parametrize("shape, pool, strides", [((2, 6, 6, 3), 2, None), ((2, 7, 5, 2), 3, 2),
-                                                  ((1, 5, 6, 2), (2, 3), 1)])
-def test_avg_pool2d_valid_matches_torch(shape, pool, strides):
-    torch = pytest.importorskip("torch")
-    x_values = RNG.normal(size=shape)
-    x = _float64(x_values)
-    y = avg_pool2d(x, pool, strides)
-    upstream = RNG.normal(size=y.shape)
-    y.backward(_float64(upstream, False))
-    window = (pool, pool) if isinstance(pool, int) else pool
-    xt = torch.tensor(_to_nchw(x_values), requires_grad=True)
-    yt = torch.nn.functional.avg_pool2d(xt, window, window if strides is None else strides)
-    yt.backward(torch.tensor(_to_nchw(upstream)))
-    np.testing.assert_allclose(y.numpy(), _to_nhwc(yt.detach().numpy()), atol=1e-12)
-    np.testing.assert_allclose(x.grad.numpy(), _to_nhwc(xt.grad.numpy()), atol=1e-12)
-
-
-def test_avg_pool2d_same_averages_only_pixels_inside_the_image():
-    x_values = RNG.normal(size=(1, 5, 5, 2))
-    y = avg_pool2d(_float64(x_values, False), 2, padding="same").numpy()
-    assert y.shape == (1, 3, 3, 2)
-    # the last row and column of windows hold 2 (or 1) real pixels, padded with one more
-    np.testing.assert_allclose(y[0, 2, 2], x_values[0, 4, 4])
-    np.testing.assert_allclose(y[0, 0, 2], x_values[0, 0:2, 4].mean(axis=0))
-    np.testing.assert_allclose(y[0, 1, 1], x_values[0, 2:4, 2:4].mean(axis=(0, 1)))
-
-
 # ----- Keras's arithmetic ------------------------------------------------------------------------
 
 
@@ -181,12 +120,103 @@ def test_im2col_and_col2im_are_transposes():
     np.testing.assert_allclose((forward * cols).sum(), (x * back).sum(), rtol=1e-12)
 
 
-def test_conv2d_keeps_float32():
-    x = tg.randn(2, 5, 5, 3, requires_grad=True)
-    k = tg.randn(3, 3, 3, 4, requires_grad=True)
-    y = conv2d(x, k, padding="same")
-    y.sum().backward()
-    assert y.dtype == x.grad.dtype == k.grad.dtype == np.float32
+@pytest.mark.parametrize("shape, window, filters, dilation, padding", [
+    ((2, 9, 9, 2), (3, 3), 3, 2, "same"),
+    ((2, 10, 9, 1), (3, 2), 4, (2, 3), "valid"),
+    ((1, 8, 8, 3), (2, 2), 2, 3, "same"),
+])
+def test_dilated_conv2d_with_padding_matches_torch(shape, window, filters, dilation, padding):
+    torch = pytest.importorskip("torch")
+    x_values = RNG.normal(size=shape)
+    k_values = RNG.normal(size=(*window, shape[3], filters))
+    x, k = _float64(x_values), _float64(k_values)
+    y = conv2d(x, k, padding=padding, dilation_rate=dilation)
+    upstream = RNG.normal(size=y.shape)
+    y.backward(_float64(upstream, False))
+    pair = (dilation, dilation) if isinstance(dilation, int) else dilation
+    xt = torch.tensor(_to_nchw(x_values), requires_grad=True)
+    kt = torch.tensor(k_values.transpose(3, 2, 0, 1), requires_grad=True)
+    if padding == "same":
+        top, bottom = same_padding(shape[1], window[0], 1, pair[0])
+        left, right = same_padding(shape[2], window[1], 1, pair[1])
+        padded = torch.nn.functional.pad(xt, (left, right, top, bottom))
+    else:
+        padded = xt
+    yt = torch.nn.functional.conv2d(padded, kt, dilation=pair)
+    yt.backward(torch.tensor(_to_nchw(upstream)))
+    np.testing.assert_allclose(y.numpy(), _to_nhwc(yt.detach().numpy()), atol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), _to_nhwc(xt.grad.numpy()), atol=1e-12)
+    np.testing.assert_allclose(k.grad.numpy(), kt.grad.numpy().transpose(2, 3, 1, 0),
+                               atol=1e-12)
+
+
+@pytest.mark.parametrize("in_channels", [1, 3])
+def test_conv2d_second_derivatives_match_torch(in_channels):
+    """Double backward: the gradient of ||dL/dx||^2 + ||dL/dk||^2 with respect to x and k."""
+    torch = pytest.importorskip("torch")
+    x_values = RNG.normal(size=(2, 7, 6, in_channels))
+    k_values = RNG.normal(size=(3, 2, in_channels, 4))
+    b_values = RNG.normal(size=4)
+    x, k, b = _float64(x_values), _float64(k_values), _float64(b_values)
+    y = conv2d(x, k, b, strides=(2, 1), padding="same").tanh()
+    dx, dk = tg.grad((y * y).sum(), [x, k], create_graph=True)
+    ((dx * dx).sum() + (dk * dk).sum()).backward()
+
+    xt = torch.tensor(_to_nchw(x_values), requires_grad=True)
+    kt = torch.tensor(k_values.transpose(3, 2, 0, 1), requires_grad=True)
+    bt = torch.tensor(b_values, requires_grad=True)
+    yt = torch.tanh(torch.nn.functional.conv2d(_torch_same_pad(torch, xt, (3, 2), (2, 1)), kt,
+                                               bt, stride=(2, 1)))
+    dxt, dkt = torch.autograd.grad((yt * yt).sum(), [xt, kt], create_graph=True)
+    ((dxt * dxt).sum() + (dkt * dkt).sum()).backward()
+    np.testing.assert_allclose(x.grad.numpy(), _to_nhwc(xt.grad.numpy()), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(k.grad.numpy(), kt.grad.numpy().transpose(2, 3, 1, 0),
+                               rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(b.grad.numpy(), bt.grad.numpy(), rtol=1e-9, atol=1e-9)
+
+
+def test_small_cnn_step_matches_torch():
+    """Conv -> relu -> pool -> conv -> relu -> pool -> dense: every gradient, as in PyTorch."""
+    torch = pytest.importorskip("torch")
+    model = Sequential([Conv2D(4, 3, activation="relu", input_shape=(12, 12, 1)),
+                        MaxPooling2D(), Conv2D(6, 3, activation="relu"), MaxPooling2D(),
+                        tg.nn.Flatten(), tg.nn.Dense(3)])
+    x_values = RNG.random((5, 12, 12, 1)).astype(np.float32)
+    labels = RNG.integers(0, 3, size=5)
+    loss = tg.losses.SparseCategoricalCrossentropy(from_logits=True)(labels, model(x_values))
+    loss.backward()
+    conv1, _, conv2, _, _, dense = model.layers
+    twin = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 4, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(4, 6, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2))
+    with torch.no_grad():
+        for ours, theirs in ((conv1, twin[0]), (conv2, twin[3])):
+            theirs.weight.copy_(torch.tensor(ours.kernel.numpy().transpose(3, 2, 0, 1)))
+            theirs.bias.copy_(torch.tensor(ours.bias.numpy()))
+    kernel_t = torch.tensor(dense.kernel.numpy(), requires_grad=True)
+    bias_t = torch.tensor(dense.bias.numpy(), requires_grad=True)
+    features = twin(torch.tensor(_to_nchw(x_values))).permute(0, 2, 3, 1).reshape(5, -1)
+    torch.nn.functional.cross_entropy(features @ kernel_t + bias_t,
+                                      torch.tensor(labels)).backward()
+    np.testing.assert_allclose(loss.numpy(), torch.nn.functional.cross_entropy(
+        features @ kernel_t + bias_t, torch.tensor(labels)).item(), rtol=1e-5)
+    np.testing.assert_allclose(dense.kernel.grad.numpy(), kernel_t.grad.numpy(), atol=1e-6)
+    for ours, theirs in ((conv1, twin[0]), (conv2, twin[3])):
+        np.testing.assert_allclose(ours.kernel.grad.numpy(),
+                                   theirs.weight.grad.numpy().transpose(2, 3, 1, 0), atol=1e-5)
+        np.testing.assert_allclose(ours.bias.grad.numpy(), theirs.bias.grad.numpy(), atol=1e-5)
+
+
+@pytest.mark.parametrize("in_channels", [1, 3])
+def test_conv_and_pooling_keep_float32(in_channels):
+    x = tg.randn(2, 6, 6, in_channels, requires_grad=True)
+    k = tg.randn(3, 3, in_channels, 4, requires_grad=True)
+    b = tg.randn(4, requires_grad=True)
+    y = conv2d(x, k, b, padding="same")
+    pooled = max_pool2d(y, 3, strides=2, padding="same") + avg_pool2d(y, 3, 2, "same")
+    pooled.sum().backward()
+    assert y.dtype == pooled.dtype == np.float32
+    assert x.grad.dtype == k.grad.dtype == b.grad.dtype == np.float32
 
 
 # ----- errors -------------------------------------------------------------------------------------
@@ -212,13 +242,6 @@ def test_conv2d_errors_name_the_op_shapes_and_fix():
         conv2d(tg.randn(1, 5, 5, 1), kernel, tg.randn(3))
     with pytest.raises(TypeError, match="1/255"):
         conv2d(tg.Tensor(np.zeros((1, 5, 5, 1), dtype=np.uint8)), kernel)
-
-
-def test_pool_errors():
-    with pytest.raises(ValueError, match=r"max_pool2d.*3x3 pooling window does not fit"):
-        max_pool2d(tg.randn(1, 2, 2, 1), 3)
-    with pytest.raises(ValueError, match="avg_pool2d.*pool_size"):
-        avg_pool2d(tg.randn(1, 4, 4, 1), 0)
 
 
 # ----- layers ----------------------------------------------------------------------------------
@@ -276,31 +299,6 @@ def test_conv2d_layer_matches_torch_module():
     np.testing.assert_allclose(layer.kernel.grad.numpy(),
                                twin.weight.grad.numpy().transpose(2, 3, 1, 0), rtol=1e-4)
     np.testing.assert_allclose(x.grad.numpy(), _to_nhwc(xt.grad.numpy()), atol=1e-5)
-
-
-def test_pooling_layers():
-    x = tg.randn(2, 7, 7, 3)
-    assert MaxPooling2D()(x).shape == (2, 3, 3, 3)
-    assert MaxPooling2D(padding="same")(x).shape == (2, 4, 4, 3)
-    assert AveragePooling2D(3, strides=1)(x).shape == (2, 5, 5, 3)
-    np.testing.assert_allclose(GlobalAveragePooling2D()(x).numpy(), x.numpy().mean(axis=(1, 2)),
-                               rtol=1e-6)
-    np.testing.assert_allclose(GlobalMaxPooling2D(keepdims=True)(x).numpy(),
-                               x.numpy().max(axis=(1, 2), keepdims=True))
-    pool = MaxPooling2D((2, 3), strides=(1, 2))
-    assert pool.compute_output_shape((None, 7, 7, 3)) == (None, *pool(x).shape[1:])
-    assert pool.count_params() == 0
-
-
-@pytest.mark.parametrize("layer", [MaxPooling2D(2, strides=1, padding="same"),
-                                   AveragePooling2D(3, strides=2, padding="same"),
-                                   GlobalAveragePooling2D(), GlobalMaxPooling2D(keepdims=True)],
-                         ids=lambda layer: type(layer).__name__)
-def test_pooling_layers_gradcheck(layer):
-    values = RNG.permutation(np.linspace(-2, 2, 2 * 4 * 5 * 2)).reshape(2, 4, 5, 2)
-    x = _float64(values)  # distinct values: no ties for the max
-    assert gradcheck(layer, [x])
-    assert gradgradcheck(layer, [x])
 
 
 def test_small_cnn_builds_and_summarizes():

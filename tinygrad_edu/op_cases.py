@@ -275,7 +275,8 @@ CASES: list[OpCase] = [
     OpCase("sigmoid_binary_cross_entropy/extreme-logits", "sigmoid_binary_cross_entropy",
            lambda z: functional.sigmoid_binary_cross_entropy(z, np.array([1.0, 0.0, 1.0, 0.0])),
            make_inputs=lambda rng: [np.array([1000.0, -1000.0, -1000.0, 1000.0])]),
-    # convolution and pooling (Im2Col forward, Col2Im in their backward passes)
+    # convolution (Convolution; ConvInputGrad and ConvKernelGrad in its backward passes) and
+    # pooling (MaxPool, MaxPoolScatter/MaxPoolGather; Im2Col/Col2Im for average pooling)
     OpCase("conv2d/valid", "conv2d", lambda x, k, b: conv_ops.conv2d(x, k, b),
            ((2, 4, 5, 2), (3, 2, 2, 3), (3,))),
     OpCase("conv2d/same-strided", "conv2d",
@@ -284,8 +285,14 @@ CASES: list[OpCase] = [
     OpCase("conv2d/dilated", "conv2d",
            lambda x, k: conv_ops.conv2d(x, k, padding="same", dilation_rate=2),
            ((1, 5, 5, 1), (2, 2, 1, 2))),
+    OpCase("conv2d/one-channel-strided", "conv2d",  # one input channel: tap-by-tap copy
+           lambda x, k, b: conv_ops.conv2d(x, k, b, strides=(2, 1)),
+           ((2, 5, 4, 1), (2, 2, 1, 3), (3,))),
     OpCase("max_pool2d/valid", "max_pool2d", lambda x: conv_ops.max_pool2d(x, 2),
            make_inputs=_distinct((2, 4, 5, 2))),
+    OpCase("max_pool2d/valid-overlapping-uncovered", "max_pool2d",  # last row/column unread
+           lambda x: conv_ops.max_pool2d(x, (3, 2), strides=(2, 1)),
+           make_inputs=_distinct((1, 6, 4, 2))),
     OpCase("max_pool2d/same-overlapping", "max_pool2d",
            lambda x: conv_ops.max_pool2d(x, 3, strides=2, padding="same"),
            make_inputs=_distinct((1, 5, 4, 2))),

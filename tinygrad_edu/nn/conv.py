@@ -1,7 +1,8 @@
 """Convolution and pooling layers for channels-last images (batch, height, width, channels).
 
-The arithmetic lives in :mod:`tinygrad_edu.ops.conv` (im2col + one matrix product); these
-layers hold the weights, check shapes and follow Keras's names and defaults.
+The arithmetic lives in :mod:`tinygrad_edu.ops.conv` (im2col + one matrix product) and
+:mod:`tinygrad_edu.ops.pooling`; these layers hold the weights, check shapes and follow
+Keras's names and defaults.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from tinygrad_edu import init as initializers
 from tinygrad_edu.nn.layers import _activation_config, _kernel_and_bias_config
 from tinygrad_edu.nn.module import InputSpec, Module
 from tinygrad_edu.ops import conv as conv_ops
+from tinygrad_edu.ops import pooling
 
 __all__ = ["Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
            "GlobalMaxPooling2D"]
@@ -188,7 +190,7 @@ class Conv2D(Module):
 class _Pooling2D(Module):
     """Shared constructor and shape rule of the pooling layers (no weights)."""
 
-    _pool = None  # the op: conv_ops.max_pool2d or conv_ops.avg_pool2d
+    _pool = None  # the op: pooling.max_pool2d or pooling.avg_pool2d
 
     def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None,
                  input_shape=None, name=None, trainable=True):
@@ -222,7 +224,9 @@ class MaxPooling2D(_Pooling2D):
     """The largest value of each pool_size window, per channel.
 
     y[n, i, j, c] = max over the window (i*sh .. i*sh + ph - 1, j*sw .. j*sw + pw - 1).
-    Backward: each window's gradient goes to the position of its maximum. No weights.
+    Backward: each window's gradient goes to the position of its maximum; when the maximum
+    occurs more than once, all of it goes to the first one in row-major order (as in PyTorch
+    and Keras). No weights.
 
     Args:
         pool_size: int or (ph, pw), default 2.
@@ -230,7 +234,7 @@ class MaxPooling2D(_Pooling2D):
         padding: "valid" or "same" (the padding never wins the max).
     """
 
-    _pool = staticmethod(conv_ops.max_pool2d)
+    _pool = staticmethod(pooling.max_pool2d)
 
 
 class AveragePooling2D(_Pooling2D):
@@ -240,7 +244,7 @@ class AveragePooling2D(_Pooling2D):
     (Keras; PyTorch's ``AvgPool2d`` divides by the full window by default).
     """
 
-    _pool = staticmethod(conv_ops.avg_pool2d)
+    _pool = staticmethod(pooling.avg_pool2d)
 
 
 class _GlobalPooling2D(Module):

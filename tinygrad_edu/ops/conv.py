@@ -1,180 +1,151 @@
-"""2-D convolution and pooling on channels-last (NHWC) batches, through im2col.
+"""2-D convolution of channels-last (NHWC) batches: one matrix product per pass.
 
-Every output pixel of a convolution is a dot product between the kernel and one window of
-the input. ``Im2Col`` copies each window into a row of a matrix ("image to columns"), so
-that the whole convolution becomes a single matrix product, the fastest thing numpy does:
+Every output pixel is a dot product between the kernel and one window of the input. Copying
+each window into a row of a matrix ("im2col", :mod:`tinygrad_edu.ops.windows`) turns the whole
+convolution into a single matrix product, the fastest thing numpy does:
 
-    cols[n, i, j, a, b, c] = x[n, i*sh + a*dh, j*sw + b*dw, c]       (sh, sw strides; dh, dw
-    y[n, i, j, o] = sum_{a,b,c} cols[n, i, j, a, b, c] * k[a, b, c, o]         dilation)
+    rows[(n, i, j), (a, b, c)] = x[n, i*sh + a*dh, j*sw + b*dw, c]     (sh, sw strides;
+    y[(n, i, j), o] = sum_{(a, b, c)} rows[(n, i, j), (a, b, c)] * k[(a, b, c), o] + bias[o]
 
-Pooling is the same windows followed by a max or a mean instead of a product.
+(dh, dw dilation). With g = dL/dy as a (pixels, out_channels) matrix, the backward pass is two
+more matrix products:
 
-The backward pass of im2col sends each window's gradient back to where the window came
-from, adding where windows overlap. That is ``Col2Im``, and the backward of ``Col2Im`` is in
-turn ``Im2Col``: both are linear, each is the other's transpose, so convolution and pooling
-are twice differentiable with no special code.
+    dk = rows^T @ g                      (kernel gradient: ``ConvKernelGrad``)
+    dx = add back, tap by tap, g @ k[a, b]^T                (input gradient: ``ConvInputGrad``)
+
+All three are linear in each argument, and each one's backward is made of the other two:
+writing T(x, k, g) = <g, conv(x, k)>, conv, ConvInputGrad and ConvKernelGrad are T's
+gradients with respect to g, x and k. So convolution is differentiable to any order with no
+special code, and each pass is one numpy routine tuned for it:
+
+* forward: one GEMM ``rows @ k``; ``rows`` is a copy (the GEMM needs a matrix). With a
+  single input channel the windows are copied tap by tap and ``rows`` is the transpose view
+  of that (taps, pixels) copy: the copy then moves runs of whole output rows instead of
+  single pixels, about 10x faster at batch 64 on 28x28x1 (0.1 ms instead of 1.1 ms).
+* kernel gradient: one GEMM ``rows^T @ g``; numpy hands BLAS the transposed view as is.
+  ``rows`` is copied again rather than kept from the forward pass: the copy (0.3 ms for the
+  13x13x32 layer at batch 64) goes into a reused scratch buffer (``windows.scratch``), which
+  costs less than the page faults of a fresh 9 MB array, and the graph holds no window copy
+  between the passes.
+* input gradient: one batched matrix product gives every tap's slab ``g @ k[a, b]^T``
+  contiguously, then one strided slice-add per tap (``add_taps``). Measured at batch 64 on
+  the 13x13x32 -> 11x11x64 layer: 5.5 ms, against 6.7 ms for one GEMM into window rows
+  followed by the adds out of those rows (runs of one pixel's channels, 9 strided reads).
 
 Shapes follow Keras: input (batch, height, width, channels), kernel (kernel_height,
 kernel_width, in_channels, out_channels). PyTorch uses NCHW input and (out, in, kh, kw)
 kernels, and its ``padding="same"`` pads the extra pixel of an odd total on the other side.
+Pooling lives in :mod:`tinygrad_edu.ops.pooling` (its ops are re-exported here).
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from tinygrad_edu.autograd import Function, state
-from tinygrad_edu.ops.shape import pad
-from tinygrad_edu.tensor import Tensor, as_tensor
+from tinygrad_edu.autograd import Function
+from tinygrad_edu.ops.pooling import avg_pool2d, max_pool2d
+from tinygrad_edu.ops.windows import (
+    add_taps,
+    check_fits,
+    check_images,
+    conv_output_size,
+    output_shape,
+    pad_spatial,
+    padding_mode,
+    pair,
+    same_padding,
+    scratch,
+    window_rows,
+)
+from tinygrad_edu.tensor import as_tensor
 
 __all__ = ["conv2d", "max_pool2d", "avg_pool2d", "conv_output_size", "same_padding"]
 
 
-def _im2col(x: np.ndarray, window, strides, dilation) -> np.ndarray:
-    """The windows of x as a contiguous (batch, out_h, out_w, kh, kw, channels) array.
+class Convolution(Function):
+    """y[n, i, j, o] = sum_{a,b,c} x[n, i*sh + a*dh, j*sw + b*dw, c] * k[a, b, c, o] (+ bias[o]).
 
-    ``as_strided`` builds a view in which window (i, j) starts at row i*sh, column j*sw and
-    steps through its taps by dh, dw: no Python loop, one copy at the end.
-    """
-    batch, height, width, channels = x.shape
-    (kh, kw), (sh, sw), (dh, dw) = window, strides, dilation
-    out_h = (height - (kh - 1) * dh - 1) // sh + 1
-    out_w = (width - (kw - 1) * dw - 1) // sw + 1
-    if out_h < 1 or out_w < 1:
-        raise ValueError(f"window {window} with dilation {dilation} is larger than the "
-                         f"input's {height}x{width}")
-    s_n, s_h, s_w, s_c = x.strides
-    windows = np.lib.stride_tricks.as_strided(
-        x,
-        shape=(batch, out_h, out_w, kh, kw, channels),
-        strides=(s_n, s_h * sh, s_w * sw, s_h * dh, s_w * dw, s_c),
-        writeable=False,
-    )
-    return np.ascontiguousarray(windows)
-
-
-class Im2Col(Function):
-    """cols[n, i, j, a, b, c] = x[n, i*sh + a*dh, j*sw + b*dw, c].
-
-    Backward:  dx = Col2Im(g): each window's gradient added back where the window was read.
+    Backward:  dx = ConvInputGrad(g, k),  dk = ConvKernelGrad(x, g),  d(bias) = sum of g
+    over (n, i, j).
     """
 
-    hint = "Im2Col needs an NHWC input at least as large as the (dilated) window"
+    saves_inputs = True
+    hint = "conv2d needs an NHWC input at least as large as the (dilated) kernel"
 
-    def forward(self, x, window, strides, dilation):
+    def forward(self, x, kernel, bias=None, strides=(1, 1), dilation=(1, 1)):
         self.strides, self.dilation = strides, dilation
-        return _im2col(x, window, strides, dilation)
+        kh, kw, in_channels, out_channels = kernel.shape
+        rows = window_rows(x, (kh, kw), strides, dilation)
+        y = rows @ kernel.reshape(kh * kw * in_channels, out_channels)
+        if bias is not None:
+            y += bias
+        return y.reshape(x.shape[0], *output_shape(x.shape, (kh, kw), strides, dilation),
+                         out_channels)
 
     def backward(self, g):
-        return Col2Im.apply(g, input_shape=self.inputs[0].shape, strides=self.strides,
-                            dilation=self.dilation)
+        x, kernel = self.inputs[:2]
+        steps = {"strides": self.strides, "dilation": self.dilation}
+        dx = dk = d_bias = None
+        if x._requires_grad:
+            dx = ConvInputGrad.apply(g, kernel, input_shape=x.shape, **steps)
+        if kernel._requires_grad:
+            dk = ConvKernelGrad.apply(x, g, window=kernel.shape[:2], **steps)
+        if len(self.inputs) == 3 and self.inputs[2]._requires_grad:
+            d_bias = g.sum(axis=(0, 1, 2))
+        return dx, dk, d_bias
 
 
-class Col2Im(Function):
-    """x = zeros(input_shape);  x[n, i*sh + a*dh, j*sw + b*dw, c] += cols[n, i, j, a, b, c].
+class ConvInputGrad(Function):
+    """dx = add_taps(slabs) with slabs[a, b] = g @ k[a, b]^T: dx[n, i*sh + a*dh, j*sw + b*dw, c]
+    += sum_o g[n, i, j, o] * k[a, b, c, o]   (the transpose of the convolution, in x).
 
-    One strided slice-add per kernel offset (a, b): kh*kw vectorized additions.
-    Backward:  d(cols) = Im2Col(g).
+    Backward (h = upstream, shaped like x):  dg = Convolution(h, k),  dk = ConvKernelGrad(h, g).
     """
 
-    def forward(self, cols, input_shape, strides, dilation):
+    saves_inputs = True
+
+    def forward(self, g, kernel, input_shape, strides, dilation):
+        self.input_shape, self.strides, self.dilation = input_shape, strides, dilation
+        kh, kw, in_channels, out_channels = kernel.shape
+        batch, out_h, out_w, _ = g.shape
+        rows = g.reshape(-1, out_channels)
+        # k[a, b]^T for every tap, contiguous (a small copy: BLAS prefers it to a view)
+        per_tap = np.ascontiguousarray(
+            kernel.reshape(kh * kw, in_channels, out_channels).transpose(0, 2, 1))
+        slabs = scratch("taps", (kh * kw, batch, out_h, out_w, in_channels), rows.dtype)
+        for tap in range(kh * kw):  # slabs[tap] = g @ k[a, b]^T, written in place
+            np.matmul(rows, per_tap[tap], out=slabs[tap].reshape(-1, in_channels))
+        return add_taps(slabs, input_shape, (kh, kw), strides, dilation)
+
+    def backward(self, h):
+        g, kernel = self.inputs
+        steps = {"strides": self.strides, "dilation": self.dilation}
+        dg = Convolution.apply(h, kernel, **steps) if g._requires_grad else None
+        dk = (ConvKernelGrad.apply(h, g, window=kernel.shape[:2], **steps)
+              if kernel._requires_grad else None)
+        return dg, dk
+
+
+class ConvKernelGrad(Function):
+    """dk[a, b, c, o] = sum_{n,i,j} x[n, i*sh + a*dh, j*sw + b*dw, c] * g[n, i, j, o]:
+    one GEMM rows(x)^T @ g (the transpose of the convolution, in k).
+
+    Backward (h = upstream, shaped like k):  dx = ConvInputGrad(g, h),  dg = Convolution(x, h).
+    """
+
+    saves_inputs = True
+
+    def forward(self, x, g, window, strides, dilation):
         self.strides, self.dilation = strides, dilation
-        _, out_h, out_w, kh, kw, _ = cols.shape
-        (sh, sw), (dh, dw) = strides, dilation
-        x = np.zeros(input_shape, dtype=cols.dtype)
-        for a in range(kh):
-            rows = slice(a * dh, a * dh + sh * (out_h - 1) + 1, sh)
-            for b in range(kw):
-                columns = slice(b * dw, b * dw + sw * (out_w - 1) + 1, sw)
-                x[:, rows, columns, :] += cols[:, :, :, a, b, :]
-        return x
+        dk = window_rows(x, window, strides, dilation).T @ g.reshape(-1, g.shape[3])
+        return dk.reshape(*window, x.shape[3], g.shape[3])
 
-    def backward(self, g):
-        window = self.inputs[0].shape[3:5]
-        return Im2Col.apply(g, window=window, strides=self.strides, dilation=self.dilation)
-
-
-# ----- argument checking ------------------------------------------------------------------------
-
-
-def _pair(value, name: str, who: str) -> tuple[int, int]:
-    """An int or a pair of ints, as (height, width)."""
-    pair = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
-    if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) and v >= 1 for v in pair):
-        raise ValueError(f"{who}: {name} must be a positive int or a pair of them, got {value!r}")
-    return int(pair[0]), int(pair[1])
-
-
-def _padding(padding, who: str) -> str:
-    mode = str(padding).lower()
-    if mode not in ("valid", "same"):
-        raise ValueError(f"{who}: padding must be 'valid' or 'same', got {padding!r}")
-    return mode
-
-
-def conv_output_size(size: int, window: int, stride: int, padding: str, dilation: int = 1) -> int:
-    """Output length along one axis, Keras's rule.
-
-    valid: floor((size - effective_window) / stride) + 1, effective_window = (window-1)*dilation+1
-    same:  ceil(size / stride)
-    """
-    if padding == "same":
-        return math.ceil(size / stride)
-    return (size - (window - 1) * dilation - 1) // stride + 1
-
-
-def same_padding(size: int, window: int, stride: int, dilation: int = 1) -> tuple[int, int]:
-    """(before, after) zeros for padding="same": TensorFlow's rule, the odd pixel goes after.
-
-    total = max((ceil(size / stride) - 1) * stride + effective_window - size, 0)
-    """
-    effective = (window - 1) * dilation + 1
-    total = max((math.ceil(size / stride) - 1) * stride + effective - size, 0)
-    return total // 2, total - total // 2
-
-
-def _check_images(x: Tensor, who: str) -> Tensor:
-    x = as_tensor(x)
-    if x.data.dtype.kind != "f":
-        raise TypeError(f"{who}: expected floating images, got dtype {x.data.dtype}; "
-                        "convert with x.astype('float32') (and scale uint8 pixels by 1/255)")
-    if x.ndim != 4:
-        fix = ""
-        if x.ndim == 3:
-            dims = ", ".join(map(str, x.shape))
-            fix = (f" For a single image add a batch axis: x.reshape(1, {dims}). For a batch "
-                   f"of grayscale images add a channel axis: x.reshape({dims}, 1).")
-        raise ValueError(
-            f"{who}: expected a 4-D batch of images (batch, height, width, channels), got "
-            f"shape {x.shape}.{fix}"
-        )
-    return x
-
-
-def _pad_spatial(x: Tensor, window, strides, dilation, value: float) -> Tensor:
-    (kh, kw), (sh, sw), (dh, dw) = window, strides, dilation
-    top_bottom = same_padding(x.shape[1], kh, sh, dh)
-    left_right = same_padding(x.shape[2], kw, sw, dw)
-    if top_bottom == (0, 0) and left_right == (0, 0):
-        return x
-    return pad(x, ((0, 0), top_bottom, left_right, (0, 0)), value=value)
-
-
-def _check_fits(x: Tensor, window, dilation, who: str, what: str) -> None:
-    effective = tuple((k - 1) * d + 1 for k, d in zip(window, dilation))
-    if effective[0] > x.shape[1] or effective[1] > x.shape[2]:
-        if state.module_path:
-            who = f"{who} (in {state.module_path})"
-        raise ValueError(
-            f"{who}: the {effective[0]}x{effective[1]} {what} does not fit in the "
-            f"{x.shape[1]}x{x.shape[2]} input (shape {x.shape}) with padding='valid'. Use "
-            "padding='same', a smaller window, or fewer downsampling layers before this one."
-        )
-
-
-# ----- public ops -------------------------------------------------------------------------------
+    def backward(self, h):
+        x, g = self.inputs
+        steps = {"strides": self.strides, "dilation": self.dilation}
+        dx = ConvInputGrad.apply(g, h, input_shape=x.shape, **steps) if x._requires_grad else None
+        dg = Convolution.apply(x, h, **steps) if g._requires_grad else None
+        return dx, dg
 
 
 def conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1):
@@ -182,8 +153,8 @@ def conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1):
 
     y[n, i, j, o] = bias[o] + sum_{a,b,c} x_padded[n, i*sh + a*dh, j*sw + b*dw, c] * k[a, b, c, o]
 
-    Backward (through im2col and a matrix product, cols = Im2Col(x_padded)):
-        d(kernel) = cols^T @ g        dx = Col2Im(g @ kernel^T)        d(bias) = sum of g
+    Backward (rows = the windows of x_padded as a matrix, g = dL/dy as (pixels, out)):
+        d(kernel) = rows^T @ g     dx = each tap's g @ k[a, b]^T added back     d(bias) = sum g
 
     Args:
         x: input of shape (batch, height, width, in_channels).
@@ -196,9 +167,13 @@ def conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1):
 
     Returns:
         Shape (batch, out_height, out_width, out_channels).
+
+    >>> import tinygrad_edu as tg
+    >>> conv2d(tg.ones(2, 5, 5, 1), tg.ones(3, 3, 1, 4), padding="same").shape
+    (2, 5, 5, 4)
     """
     who = "conv2d"
-    x = _check_images(x, who)
+    x = check_images(x, who)
     kernel = as_tensor(kernel)
     if kernel.ndim != 4:
         raise ValueError(
@@ -218,75 +193,20 @@ def conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1):
         )
     if kernel.data.dtype != x.data.dtype:
         kernel = kernel.astype(x.data.dtype)
-    strides = _pair(strides, "strides", who)
-    dilation = _pair(dilation_rate, "dilation_rate", who)
+    strides = pair(strides, "strides", who)
+    dilation = pair(dilation_rate, "dilation_rate", who)
     if dilation != (1, 1) and strides != (1, 1):
         raise ValueError(f"{who}: strides > 1 together with dilation_rate > 1 is not "
                          "supported (Keras refuses it too)")
-    if _padding(padding, who) == "same":
-        x = _pad_spatial(x, (kh, kw), strides, dilation, 0.0)
+    if padding_mode(padding, who) == "same":
+        x = pad_spatial(x, (kh, kw), strides, dilation, 0.0)
     else:
-        _check_fits(x, (kh, kw), dilation, who, "kernel")
-    cols = Im2Col.apply(x, window=(kh, kw), strides=strides, dilation=dilation)
-    batch, out_h, out_w = cols.shape[:3]
-    y = cols.reshape(batch * out_h * out_w, kh * kw * in_channels) @ kernel.reshape(
-        kh * kw * in_channels, out_channels)
-    y = y.reshape(batch, out_h, out_w, out_channels)
-    if bias is not None:
-        bias = as_tensor(bias)
-        if bias.shape != (out_channels,):
-            raise ValueError(f"{who}: bias must have shape ({out_channels},), got {bias.shape}")
-        y = y + bias
-    return y
-
-
-def _pool_windows(x, pool_size, strides, padding, who, pad_value):
-    x = _check_images(x, who)
-    window = _pair(pool_size, "pool_size", who)
-    strides = window if strides is None else _pair(strides, "strides", who)
-    mode = _padding(padding, who)
-    if mode == "same":
-        padded = _pad_spatial(x, window, strides, (1, 1), pad_value)
-    else:
-        _check_fits(x, window, (1, 1), who, "pooling window")
-        padded = x
-    cols = Im2Col.apply(padded, window=window, strides=strides, dilation=(1, 1))
-    batch, out_h, out_w = cols.shape[:3]
-    flat = cols.reshape(batch, out_h, out_w, window[0] * window[1], x.shape[3])
-    return x, flat, window, strides, mode
-
-
-def max_pool2d(x, pool_size=2, strides=None, padding="valid"):
-    """Largest value of each pool_size window, per channel (NHWC).
-
-    y[n, i, j, c] = max_{a,b} x[n, i*sh + a, j*sw + b, c]
-    Backward: g goes to the position of each window's maximum (shared evenly on ties).
-    With padding="same" the padding is -inf, so it is never the maximum (Keras's behaviour).
-
-    Args:
-        pool_size: int or (ph, pw).
-        strides: int or (sh, sw); default ``pool_size`` (non-overlapping windows).
-        padding: "valid" or "same".
-    """
-    _, flat, _, _, _ = _pool_windows(x, pool_size, strides, padding, "max_pool2d", -np.inf)
-    return flat.max(axis=3)
-
-
-def avg_pool2d(x, pool_size=2, strides=None, padding="valid"):
-    """Mean of each pool_size window, per channel (NHWC).
-
-    y[n, i, j, c] = mean_{a,b} x[n, i*sh + a, j*sw + b, c];   backward: g / window_count to
-    every position of the window. With padding="same" the mean is over the window's positions
-    inside the image only (Keras/TensorFlow; PyTorch's ``avg_pool2d`` counts the padding by
-    default, ``count_include_pad=True``).
-    """
-    x, flat, window, strides, mode = _pool_windows(x, pool_size, strides, padding,
-                                                   "avg_pool2d", 0.0)
-    if mode == "valid":
-        return flat.mean(axis=3)
-    ones = np.ones((1,) + x.shape[1:3] + (1,), dtype=x.data.dtype)
-    top_bottom = same_padding(x.shape[1], window[0], strides[0])
-    left_right = same_padding(x.shape[2], window[1], strides[1])
-    ones = np.pad(ones, ((0, 0), top_bottom, left_right, (0, 0)))
-    counts = _im2col(ones, window, strides, (1, 1)).sum(axis=(3, 4))
-    return flat.sum(axis=3) * Tensor._wrap((1.0 / counts).astype(x.data.dtype))
+        check_fits(x, (kh, kw), dilation, who, "kernel")
+    if bias is None:
+        return Convolution.apply(x, kernel, strides=strides, dilation=dilation)
+    bias = as_tensor(bias)
+    if bias.shape != (out_channels,):
+        raise ValueError(f"{who}: bias must have shape ({out_channels},), got {bias.shape}")
+    if bias.data.dtype != x.data.dtype:
+        bias = bias.astype(x.data.dtype)
+    return Convolution.apply(x, kernel, bias, strides=strides, dilation=dilation)

@@ -1,0 +1,186 @@
+"""Max and average pooling of channels-last (NHWC) batches.
+
+Pooling reduces each window (:mod:`tinygrad_edu.ops.windows`) to one number per channel.
+
+Max pooling keeps, for every window and channel, the index of the tap that holds the
+maximum (``first_maximum``): the forward pass is "pick that element", the backward pass "put
+the gradient back at that element" (``MaxPoolScatter``), and the backward of that is picking
+again (``MaxPoolGather``). Picking and putting back are linear and each other's transpose, so
+max pooling is twice differentiable; the indices are constants of the graph (a small change
+of x does not move a strict maximum), which is why the second derivative is zero.
+
+Ties: when several taps of a window hold the maximum, the gradient goes to the first of them
+in the window's row-major order (a, then b), all of it. PyTorch's ``max_pool2d`` and Keras 3
+(its torch backend calls it) do the same; splitting the gradient among the tied taps would be
+another valid subgradient, but not theirs.
+
+The windows are copied once tap by tap (contiguous slabs): the comparisons then run on
+contiguous memory, about 5x faster than on strided views of the input.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tinygrad_edu.autograd import Function
+from tinygrad_edu.ops.windows import (
+    Im2Col,
+    check_fits,
+    check_images,
+    pad_spatial,
+    padding_mode,
+    pair,
+    same_padding,
+    scratch,
+    tap_slabs,
+    tap_slices,
+    window_view,
+)
+from tinygrad_edu.tensor import Tensor
+
+__all__ = ["max_pool2d", "avg_pool2d"]
+
+
+def first_maximum(slabs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The maximum over the first axis and the index of its first occurrence.
+
+    slabs: (taps, ...). Returns (slabs.max(axis=0), index) with index the smallest t such that
+    slabs[t] equals the maximum: it counts the leading taps that are not the maximum.
+
+    >>> first_maximum(np.array([[1.0, 5.0, 2.0], [3.0, 5.0, 2.0]]))
+    (array([3., 5., 2.]), array([1, 0, 0], dtype=uint8))
+    """
+    taps = slabs.shape[0]
+    y = slabs.max(axis=0)
+    index = np.zeros(y.shape, dtype=np.min_scalar_type(taps - 1))
+    if taps == 1:
+        return y, index
+    not_yet, differs = scratch("not_yet", y.shape, bool), scratch("differs", y.shape, bool)
+    np.not_equal(slabs[0], y, out=not_yet)
+    index += not_yet
+    for t in range(1, taps - 1):
+        not_yet &= np.not_equal(slabs[t], y, out=differs)
+        index += not_yet
+    return y, index
+
+
+class MaxPool(Function):
+    """y[n, i, j, c] = max_{a,b} x[n, i*sh + a, j*sw + b, c];  index = the first such (a, b).
+
+    Backward:  dx = MaxPoolScatter(g): g back at the position of each window's first maximum.
+    """
+
+    hint = "max_pool2d needs an NHWC input at least as large as the window"
+
+    def forward(self, x, window, strides):
+        self.window, self.strides = window, strides
+        y, self.index = first_maximum(tap_slabs(x, window, strides, (1, 1)))
+        return y
+
+    def backward(self, g):
+        return MaxPoolScatter.apply(g, index=self.index, input_shape=self.inputs[0].shape,
+                                    window=self.window, strides=self.strides)
+
+
+class MaxPoolScatter(Function):
+    """x = zeros(input_shape);  x[n, i*sh + a, j*sw + b, c] += g[n, i, j, c] where index[n, i,
+    j, c] == a*kw + b.   Backward:  dg = MaxPoolGather(h), picking h at the same places.
+
+    Non-overlapping windows (strides >= window, the default) each receive their slice once,
+    written in place; overlapping ones add up.
+    """
+
+    def forward(self, g, index, input_shape, window, strides):
+        self.index, self.window, self.strides = index, window, strides
+        x = np.zeros(input_shape, dtype=g.dtype)
+        overlapping = strides[0] < window[0] or strides[1] < window[1]
+        here, picked = scratch("here", g.shape, bool), scratch("picked", g.shape, g.dtype)
+        for tap, rows, columns in tap_slices(window, strides, (1, 1), *g.shape[1:3]):
+            np.equal(index, tap, out=here)
+            if overlapping:
+                x[:, rows, columns, :] += np.multiply(g, here, out=picked)
+            else:
+                np.multiply(g, here, out=x[:, rows, columns, :])
+        return x
+
+    def backward(self, h):
+        return MaxPoolGather.apply(h, index=self.index, window=self.window,
+                                   strides=self.strides)
+
+
+class MaxPoolGather(Function):
+    """y[n, i, j, c] = h[n, i*sh + a, j*sw + b, c] with a*kw + b = index[n, i, j, c].
+
+    Backward:  dh = MaxPoolScatter(g), putting g back at the same places.
+    """
+
+    def forward(self, h, index, window, strides):
+        self.index, self.window, self.strides = index, window, strides
+        y = np.zeros(index.shape, dtype=h.dtype)
+        for tap, rows, columns in tap_slices(window, strides, (1, 1), *index.shape[1:3]):
+            y += h[:, rows, columns, :] * (index == tap)
+        return y
+
+    def backward(self, g):
+        return MaxPoolScatter.apply(g, index=self.index, input_shape=self.inputs[0].shape,
+                                    window=self.window, strides=self.strides)
+
+
+def _prepare(x, pool_size, strides, padding, who, pad_value):
+    x = check_images(x, who)
+    window = pair(pool_size, "pool_size", who)
+    strides = window if strides is None else pair(strides, "strides", who)
+    mode = padding_mode(padding, who)
+    if mode == "same":
+        padded = pad_spatial(x, window, strides, (1, 1), pad_value)
+    else:
+        check_fits(x, window, (1, 1), who, "pooling window")
+        padded = x
+    return x, padded, window, strides, mode
+
+
+def max_pool2d(x, pool_size=2, strides=None, padding="valid"):
+    """Largest value of each pool_size window, per channel (NHWC).
+
+    y[n, i, j, c] = max_{a,b} x[n, i*sh + a, j*sw + b, c]
+    Backward: all of g goes to the window's maximum; on a tie, to the first maximum in the
+    window's row-major order (PyTorch's and Keras's rule). With padding="same" the padding is
+    -inf, so it is never the maximum (Keras's behaviour).
+
+    Args:
+        pool_size: int or (ph, pw).
+        strides: int or (sh, sw); default ``pool_size`` (non-overlapping windows).
+        padding: "valid" or "same".
+
+    >>> import tinygrad_edu as tg
+    >>> x = tg.Tensor(np.array([1.0, 3.0, 3.0, 2.0]).reshape(1, 2, 2, 1), requires_grad=True)
+    >>> max_pool2d(x).sum().backward()
+    >>> x.grad.numpy().ravel()  # the tie goes to the first 3
+    array([0., 1., 0., 0.], dtype=float32)
+    """
+    _, padded, window, strides, _ = _prepare(x, pool_size, strides, padding, "max_pool2d",
+                                             -np.inf)
+    return MaxPool.apply(padded, window=window, strides=strides)
+
+
+def avg_pool2d(x, pool_size=2, strides=None, padding="valid"):
+    """Mean of each pool_size window, per channel (NHWC).
+
+    y[n, i, j, c] = mean_{a,b} x[n, i*sh + a, j*sw + b, c];   backward: g / window_count to
+    every position of the window. With padding="same" the mean is over the window's positions
+    inside the image only (Keras/TensorFlow; PyTorch's ``avg_pool2d`` counts the padding by
+    default, ``count_include_pad=True``).
+    """
+    x, padded, window, strides, mode = _prepare(x, pool_size, strides, padding, "avg_pool2d",
+                                                0.0)
+    cols = Im2Col.apply(padded, window=window, strides=strides, dilation=(1, 1))
+    batch, out_h, out_w = cols.shape[:3]
+    flat = cols.reshape(batch, out_h, out_w, window[0] * window[1], x.shape[3])
+    if mode == "valid":
+        return flat.mean(axis=3)
+    ones = np.ones((1,) + x.shape[1:3] + (1,), dtype=x.data.dtype)
+    top_bottom = same_padding(x.shape[1], window[0], strides[0])
+    left_right = same_padding(x.shape[2], window[1], strides[1])
+    ones = np.pad(ones, ((0, 0), top_bottom, left_right, (0, 0)))
+    counts = window_view(ones, window, strides, (1, 1)).sum(axis=(3, 4))
+    return flat.sum(axis=3) * Tensor._wrap((1.0 / counts).astype(x.data.dtype))
