@@ -61,38 +61,43 @@ def _fix_index(index: np.ndarray, size: int, fill_mode: str) -> np.ndarray:
     return np.clip(index, 0, size - 1)
 
 
-def _neighbours(coordinate: np.ndarray, interpolation: str):
-    """[(integer index, weight), ...] of the 1-D interpolation at ``coordinate``."""
+def _neighbours(coordinate: np.ndarray, size: int, interpolation: str, fill_mode: str):
+    """[(index mapped into [0, size), weight), ...] of the 1-D interpolation at
+    ``coordinate``; in constant mode a neighbour outside the image gets weight 0."""
     if interpolation == "nearest":
-        return [(np.round(coordinate).astype(np.int64), np.ones_like(coordinate))]
-    lower = np.floor(coordinate)
-    upper_weight = coordinate - lower
-    lower = lower.astype(np.int64)
-    return [(lower, 1.0 - upper_weight), (lower + 1, upper_weight)]
+        nodes = [(np.round(coordinate).astype(np.int64), np.ones_like(coordinate))]
+    else:
+        lower = np.floor(coordinate)
+        upper_weight = coordinate - lower
+        lower = lower.astype(np.int64)
+        nodes = [(lower, 1.0 - upper_weight), (lower + 1, upper_weight)]
+    if fill_mode == "constant":
+        nodes = [(index, weight * ((index >= 0) & (index < size))) for index, weight in nodes]
+    return [(_fix_index(index, size, fill_mode), weight) for index, weight in nodes]
 
 
 def _sample(images: Tensor, rows: np.ndarray, cols: np.ndarray, interpolation: str,
             fill_mode: str, fill_value: float) -> Tensor:
     """images[b, rows, cols, :] interpolated; rows and cols are (batch, H', W') float
-    coordinates."""
-    batch, height, width, _ = images.shape
+    coordinates. A 2-D neighbour's weight is the product of its row's and its column's."""
+    batch, height, width, channels = images.shape
     dtype = images.data.dtype
-    batch_index = np.arange(batch).reshape(batch, 1, 1)
-    out = None
-    fill = np.zeros(rows.shape + (1,), dtype=np.float64)
-    for row, row_weight in _neighbours(rows, interpolation):
-        for col, col_weight in _neighbours(cols, interpolation):
+    # One flat index per pixel: a single integer-array index is much faster than three.
+    pixels = images.reshape(batch * height * width, channels)
+    batch_offset = (np.arange(batch) * height).reshape(batch, 1, 1)
+    row_nodes = [((batch_offset + index) * width, weight)
+                 for index, weight in _neighbours(rows, height, interpolation, fill_mode)]
+    col_nodes = _neighbours(cols, width, interpolation, fill_mode)
+    out, inside_weight = None, 0.0
+    for row_start, row_weight in row_nodes:
+        for col, col_weight in col_nodes:
             weight = (row_weight * col_weight)[..., None]
-            if fill_mode == "constant":
-                inside = ((row >= 0) & (row < height) & (col >= 0) & (col < width))[..., None]
-                fill = fill + weight * ~inside
-                weight = weight * inside
-            picked = images[batch_index, _fix_index(row, height, fill_mode),
-                            _fix_index(col, width, fill_mode)]
-            term = picked * Tensor._wrap(weight.astype(dtype))
+            term = pixels[row_start + col] * Tensor._wrap(weight.astype(dtype))
             out = term if out is None else out + term
+            inside_weight = inside_weight + weight
     if fill_mode == "constant" and fill_value != 0:
-        out = out + Tensor._wrap((fill * fill_value).astype(dtype))
+        # The weights of all neighbours sum to 1; those outside the image read fill_value.
+        out = out + Tensor._wrap(((1.0 - inside_weight) * fill_value).astype(dtype))
     return out
 
 
@@ -142,11 +147,12 @@ def affine_transform(images, matrices, interpolation="bilinear", fill_mode="cons
     if matrices.shape != (batch, 2, 3):
         raise ValueError(f"{where}: needs one 2 x 3 matrix per image, shape ({batch}, 2, 3) "
                          f"or (2, 3), got {matrices.shape}")
-    y, x = np.meshgrid(np.arange(height, dtype=np.float64), np.arange(width, dtype=np.float64),
-                       indexing="ij")
+    x = np.arange(width, dtype=np.float64).reshape(1, 1, width)
+    y = np.arange(height, dtype=np.float64).reshape(1, height, 1)
     a = matrices[:, :, :, None, None]
-    cols = a[:, 0, 0] * x + a[:, 0, 1] * y + a[:, 0, 2]
-    rows = a[:, 1, 0] * x + a[:, 1, 1] * y + a[:, 1, 2]
+    # (batch, 1, W) + (batch, H, 1): the terms in x and in y are summed once, at full size.
+    cols = a[:, 0, 0] * x + (a[:, 0, 1] * y + a[:, 0, 2])
+    rows = a[:, 1, 0] * x + (a[:, 1, 1] * y + a[:, 1, 2])
     out = _sample(batch_images, rows, cols, interpolation, fill_mode, float(fill_value))
     return out.reshape(out.shape[1:]) if added else out
 
