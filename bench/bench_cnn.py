@@ -20,6 +20,8 @@ rounds with the first and third quartiles in brackets, and each variant's ratio 
 and to Keras: the median over rounds of the two times of the same round (so that a change in
 the machine's speed during the run cancels), with its quartiles. A ratio below 1 means faster
 than the reference. Every library gets the same number of threads (``--threads``, default 1).
+``--clock process`` times this process's CPU time instead of the wall clock: on a machine
+busy with other work it leaves out the waits for a core, which otherwise dominate the spread.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import argparse
 import os
 import statistics
 import sys
+import time
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
@@ -149,14 +152,17 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=1024,
                         help="images per timed sample (steps = images / batch size, >= 3)")
     parser.add_argument("--threads", type=int, default=1, help="threads for each library")
+    parser.add_argument("--clock", choices=["wall", "process"], default="wall",
+                        help="wall time, or this process's CPU time (steadier on a busy machine)")
     args = parser.parse_args()
+    clock = time.perf_counter if args.clock == "wall" else time.process_time
     threadpool_limits(args.threads)  # numpy's BLAS (and PyTorch's, as far as it obeys)
     keras = _import_keras() if torch is not None else None
     if torch is not None:
         torch.set_num_threads(args.threads)
     print(f"numpy {np.__version__}, torch {torch.__version__ if torch else 'not installed'}, "
           f"keras {keras.__version__ + ' (torch backend)' if keras else 'not run'}; "
-          f"{os.cpu_count()} cores, {args.threads} thread(s) each")
+          f"{os.cpu_count()} cores, {args.threads} thread(s) each, {args.clock} clock")
     summary = []
     for batch_size in args.batch_sizes:
         steps = max(3, args.images // batch_size)
@@ -167,7 +173,8 @@ def main() -> None:
             factories["torch"] = torch_step_factory(batches)
         if keras is not None:
             factories["keras"] = keras_step_factory(keras, batches)
-        samples = interleaved_samples(factories, steps=steps, rounds=args.rounds, warmup=3)
+        samples = interleaved_samples(factories, steps=steps, rounds=args.rounds, warmup=3,
+                                      clock=clock)
         references = [name for name in ("torch", "keras") if name in samples]
         rows = [[name, _median_and_quartiles(times),
                  *(ratio_with_quartiles(samples, name, ref) for ref in references)]

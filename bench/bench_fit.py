@@ -1,4 +1,5 @@
-"""One training epoch of the course's Fashion-MNIST model: ``fit`` vs an explicit loop vs PyTorch.
+"""One training epoch of the course's Fashion-MNIST model: ``fit`` vs an explicit loop vs PyTorch
+vs Keras 3.
 
 Run:  python bench/bench_fit.py [--samples N] [--rounds R]
 
@@ -7,8 +8,11 @@ Dense(128, selu, lecun_normal) x 2 -> Dense(10, softmax); Nadam, categorical cro
 batch 32, shuffled. ``fit`` tracks the running loss and accuracy; the explicit loop is what a
 user writes by hand (DataLoader, zero_grad, backward, step) tracking the same two numbers, so
 fit/loop is the price of the Keras-style machinery (callbacks, logs, batching). The bare
-loop tracks nothing and is compared with fit compiled without metrics. Times are medians over
-rounds; a ratio is the median of the per-round ratios.
+loop tracks nothing and is compared with fit compiled without metrics. Keras 3 (when
+installed; ``KERAS_BACKEND=torch`` unless set) trains the same model with its own ``fit``, the
+same compile arguments and batch size, and is compared with ours: the last line gives
+fit / keras fit. Times are medians over rounds; a ratio is the median of the per-round ratios,
+with the first and third quartiles in brackets.
 """
 
 from __future__ import annotations
@@ -19,11 +23,13 @@ import statistics
 import sys
 import time
 
-import numpy as np
+os.environ.setdefault("KERAS_BACKEND", "torch")
+
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from common import SETTLE_SECONDS, median_ratio, print_table  # noqa: E402
+from common import SETTLE_SECONDS, median_ratio, print_table, ratio_with_quartiles  # noqa: E402
 
 import tinygrad_edu as tg  # noqa: E402
 from tinygrad_edu import nn  # noqa: E402
@@ -32,6 +38,11 @@ try:
     import torch
 except ImportError:
     torch = None
+
+try:
+    import keras
+except ImportError:
+    keras = None
 
 
 def course_model():
@@ -95,6 +106,23 @@ def epoch_with_torch(x, y_onehot):
     return time.perf_counter() - start
 
 
+def epoch_with_keras(x, y_onehot):
+    layers = keras.layers
+    model = keras.Sequential([
+        keras.Input((28, 28)),
+        layers.Flatten(),
+        layers.Dense(256, activation="elu", kernel_initializer="he_normal"),
+        layers.BatchNormalization(momentum=0.9),
+        layers.Dense(128, activation="selu", kernel_initializer="lecun_normal"),
+        layers.Dense(128, activation="selu", kernel_initializer="lecun_normal"),
+        layers.Dense(10, activation="softmax"),
+    ])
+    model.compile(loss="categorical_crossentropy", optimizer="nadam", metrics=["accuracy"])
+    start = time.perf_counter()
+    model.fit(x, y_onehot, batch_size=32, epochs=1, verbose=0)
+    return time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=12_800, help="training samples per epoch")
@@ -111,6 +139,8 @@ def main() -> None:
     }
     if torch is not None:
         variants["torch"] = epoch_with_torch
+    if keras is not None and keras.backend.backend() == "torch":
+        variants["keras fit"] = epoch_with_keras
     seconds = {name: [] for name in variants}
     names = list(variants)
     for round_index in range(args.rounds):  # alternate the order, pause before each variant
@@ -120,12 +150,16 @@ def main() -> None:
     steps = -(-len(x) // 32)
     median = {name: statistics.median(values) for name, values in seconds.items()}
     baseline = {"fit": "explicit loop", "explicit loop": "explicit loop",
-                "fit, no metrics": "bare loop", "bare loop": "bare loop", "torch": "bare loop"}
+                "fit, no metrics": "bare loop", "bare loop": "bare loop", "torch": "bare loop",
+                "keras fit": "fit"}
     rows = [[name, f"{median[name]:.2f}", f"{median[name] / steps * 1e3:.2f}",
              f"{median_ratio(seconds, name, baseline[name]):.3f} ({baseline[name]})"]
             for name in variants]
     print_table(f"one epoch, {len(x)} samples, batch 32 ({steps} steps), median of "
                 f"{args.rounds}", ["variant", "s/epoch", "ms/step", "ratio"], rows)
+    if "keras fit" in seconds:
+        print(f"\nfit / keras fit: {ratio_with_quartiles(seconds, 'fit', 'keras fit')}  "
+              "(median per-round ratio [q1, q3]; below 1: faster than Keras 3)")
 
 
 if __name__ == "__main__":

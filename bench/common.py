@@ -65,8 +65,12 @@ def mlp_weights(sizes=(784, 256, 128, 10), seed: int = 0) -> list[np.ndarray]:
 SETTLE_SECONDS = 0.3
 
 
-def interleaved_samples(factories: dict, steps: int, rounds: int, warmup: int = 5) -> dict:
+def interleaved_samples(factories: dict, steps: int, rounds: int, warmup: int = 5,
+                        clock=time.perf_counter) -> dict:
     """Mean ms per step of each variant (name -> step factory), one sample per round.
+
+    ``clock`` is wall time by default; ``time.process_time`` counts only this process's CPU
+    time, steadier on a machine busy with other work (it leaves out the waits for a core).
 
     Every round starts each variant afresh (new weights, new optimizer state): a model trained
     for thousands of steps on one benchmark drifts into float32 denormals (Adam's moments for
@@ -82,10 +86,10 @@ def interleaved_samples(factories: dict, steps: int, rounds: int, warmup: int = 
             time.sleep(SETTLE_SECONDS)
             for _ in range(warmup):
                 run()
-            start = time.perf_counter()
+            start = clock()
             for _ in range(steps):
                 run()
-            samples[name].append((time.perf_counter() - start) / steps * 1e3)
+            samples[name].append((clock() - start) / steps * 1e3)
     return samples
 
 
