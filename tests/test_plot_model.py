@@ -61,3 +61,21 @@ def test_bad_arguments_say_what_to_do(tmp_path):
         keras.utils.plot_model(_model(), to_file=str(tmp_path / "m.png"), layer_range=["a", "b"])
     with pytest.raises(ValueError, match="has no layers to draw"):
         keras.utils.plot_model(keras.Sequential(), to_file=str(tmp_path / "m.png"))
+
+
+def test_a_functional_model_is_drawn_along_its_calls(tmp_path):
+    if not hasattr(nn, "Model"):
+        pytest.skip("tinygrad_edu.nn has no functional Model")
+    keras.backend.clear_session()
+    a, b = keras.Input((4,), name="a"), keras.Input((3,), name="b")
+    total = keras.layers.Add(name="total")([keras.layers.Dense(5, name="left")(a),
+                                            keras.layers.Dense(5, name="right")(b)])
+    model = keras.Model([a, b], keras.layers.Dense(1, name="score")(total))
+    path = tmp_path / "functional.svg"
+    dot = keras.utils.plot_model(model, to_file=str(path), show_shapes=True)
+    edges = {line.strip() for line in dot.source.splitlines() if "->" in line}
+    named = {tuple(part.strip().strip('"').split("/")[-1] for part in edge.split("->"))
+             for edge in edges}
+    assert named == {("a", "left"), ("b", "right"), ("left", "total"), ("right", "total"),
+                     ("total", "score")}
+    assert "a (InputLayer)" in path.read_text() and "(None, 5), (None, 5)" in dot.source

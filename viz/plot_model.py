@@ -3,12 +3,12 @@
 Each layer is a box with its name and class (``dense_1 (Dense)``), and, when asked, its
 input and output shapes, dtypes, activation and whether it is trainable, in a small table
 below the name, as Keras 3 draws them. Arrows follow the data: from each layer to the next
-(a Sequential model), or, for a model that lists the layers each layer reads from (the
-functional API's ``inbound_layers(layer)``), along those links. Nested models are one box,
-or, with ``expand_nested=True``, a frame holding their own layers.
+(a Sequential model), or along the calls that made a functional model's outputs. Nested
+models are one box, or, with ``expand_nested=True``, a frame holding their own layers.
 
-Only the public API of the model is read (``layers`` or ``children()``, ``name``,
-``input_shape``, ``output_shape``, ``trainable``, ``get_config()``, ``weights``).
+Only the public API of the model is read (``layers`` or ``children()``, ``outputs`` and
+their ``node.layer`` / ``node.inbound_tensors()``, ``name``, ``input_shape``,
+``output_shape``, ``trainable``, ``get_config()``, ``weights``).
 
 >>> from tinygrad_edu import nn
 >>> model = nn.Sequential([nn.Dense(4, input_shape=(3,), activation="relu"), nn.Dense(2)])
@@ -93,15 +93,37 @@ def _label(layer, show_shapes, show_dtype, show_layer_names, show_layer_activati
             + "".join(rows) + "</TABLE>>")
 
 
+def _functional_links(model) -> list | None:
+    """(source, target) layer pairs of a functional model, read back from its outputs
+    (each symbolic tensor's ``node.layer`` and ``node.inbound_tensors()``), or None for a
+    model without symbolic outputs."""
+    outputs = getattr(model, "outputs", None)
+    if not outputs or not all(hasattr(t, "node") for t in outputs):
+        return None
+    links, seen_links, seen_nodes = [], set(), set()
+    pending = [t.node for t in outputs]
+    while pending:  # a loop, not recursion: a deep model must not hit the recursion limit
+        node = pending.pop()
+        if id(node) in seen_nodes:
+            continue
+        seen_nodes.add(id(node))
+        for tensor in node.inbound_tensors():
+            link = (tensor.node.layer, node.layer)
+            if (id(link[0]), id(link[1])) not in seen_links:
+                seen_links.add((id(link[0]), id(link[1])))
+                links.append(link)
+            pending.append(tensor.node)
+    return links[::-1]
+
+
 def _links(model, layers) -> list:
-    """(source, target) pairs of layers: the model's own links when it has them, else a
+    """(source, target) pairs of layers: along the data for a functional model, else a
     chain in order (a Sequential model)."""
-    inbound = getattr(model, "inbound_layers", None)
-    if callable(inbound):
-        known = {id(layer) for layer in layers}
-        return [(source, layer) for layer in layers for source in inbound(layer)
-                if id(source) in known]
-    return list(zip(layers, layers[1:]))
+    links = _functional_links(model)
+    if links is None:
+        return list(zip(layers, layers[1:]))
+    known = {id(layer) for layer in layers}
+    return [(s, t) for s, t in links if id(s) in known and id(t) in known]
 
 
 def model_to_dot(model, show_shapes=False, show_dtype=False, show_layer_names=True,
