@@ -249,3 +249,22 @@ def test_a_monitor_that_is_never_logged_stops_fit_after_the_first_epoch(tmp_path
     with pytest.raises(ValueError, match=r"is not logged; the logged keys are accuracy, loss"):
         _fit(["accuracy"], epochs=3, callbacks=[counter, callback(tmp_path)])
     assert seen == [0]
+
+
+def test_metrics_offer_the_loss_functions_as_keras_does():
+    assert keras.metrics.categorical_crossentropy is tg.losses.categorical_crossentropy
+    assert keras.metrics.mean_squared_error is tg.metrics.mean_squared_error  # metrics' own first
+    keras_ = pytest.importorskip("keras")
+    assert keras_.metrics.categorical_crossentropy is keras_.losses.categorical_crossentropy
+
+
+def test_merge_functions_are_the_merge_layers_called():
+    if not hasattr(tg.nn, "Concatenate"):
+        pytest.skip("tinygrad_edu.nn has no merge layers")
+    a, b = keras.Input((4,)), keras.Input((4,))
+    joined = keras.layers.concatenate([a, b], axis=-1, name="joined")
+    assert joined.shape == (None, 8) and isinstance(joined.node.layer, tg.nn.Concatenate)
+    assert joined.node.layer.name == "joined"
+    model = keras.Model([a, b], keras.layers.add([a, b]))
+    out = model.predict([np.ones((2, 4)), np.full((2, 4), 2.0)], verbose=0)
+    np.testing.assert_array_equal(out, np.full((2, 4), 3.0))

@@ -29,6 +29,20 @@ _ALIASES = {
 }
 # tinygrad_edu.nn names that are not layers (containers and helpers of the module system).
 _NOT_LAYERS = {"Module", "ModuleList", "Sequential", "RecurrentLayer"}
+# Keras's functional forms of the merge layers: ``add([a, b])`` is ``Add()([a, b])``.
+_MERGE_FUNCTIONS = {"add": "Add", "subtract": "Subtract", "multiply": "Multiply",
+                    "average": "Average", "maximum": "Maximum", "minimum": "Minimum",
+                    "concatenate": "Concatenate"}
+
+
+def _merge_function(name: str, layer_class: type):
+    def merge(inputs, **kwargs):
+        return layer_class(**kwargs)(inputs)
+
+    merge.__name__ = merge.__qualname__ = name
+    merge.__doc__ = (f"``{name}(inputs, **kwargs)`` is ``{layer_class.__name__}(**kwargs)"
+                     "(inputs)``, as in Keras.")
+    return merge
 
 
 def _layer_names() -> dict:
@@ -41,11 +55,15 @@ def _layer_names() -> dict:
     for alias, target in _ALIASES.items():
         if target in found:
             found[alias] = found[target]
+    for name, target in _MERGE_FUNCTIONS.items():
+        if target in found and name not in found:
+            found[name] = _merge_function(name, found[target])
     return found
 
 
-globals().update(_layer_names())
-__all__ = sorted(_layer_names())
+_NAMES = _layer_names()
+globals().update(_NAMES)
+__all__ = sorted(_NAMES)
 __getattr__ = _missing_names(__name__, "layers")
 
 # Keras 2's paths, imported after the names exist (they read them from this module).
