@@ -3,7 +3,7 @@
 Available: :class:`Callback` (the base), :class:`CallbackList`, :class:`History`,
 :class:`EarlyStopping`, :class:`ModelCheckpoint`, :class:`LearningRateScheduler`,
 :class:`ReduceLROnPlateau`, :class:`CSVLogger`, :class:`TerminateOnNaN`,
-:class:`LambdaCallback`.
+:class:`LambdaCallback`, :class:`TensorBoard` (needs tensorboardX).
 
 The protocol
 ============
@@ -71,6 +71,7 @@ from tinygrad_edu.callbacks.checkpoint import ModelCheckpoint, atomic_save
 from tinygrad_edu.callbacks.csv_logger import CSVLogger
 from tinygrad_edu.callbacks.monitor import EarlyStopping, MonitorCallback, ReduceLROnPlateau
 from tinygrad_edu.callbacks.schedule import LearningRateScheduler
+from tinygrad_edu.callbacks.tensorboard import TensorBoard
 
 __all__ = [
     "Callback",
@@ -83,6 +84,7 @@ __all__ = [
     "CSVLogger",
     "TerminateOnNaN",
     "LambdaCallback",
+    "TensorBoard",
     "MonitorCallback",
     "atomic_save",
     "HOOKS",
