@@ -54,8 +54,9 @@ def compiled_members(model) -> dict:
     state["slots"] = {slot: [array is not None for array in arrays]
                       for slot, arrays in optimizer.state_dict()["slots"].items()}
     entry = {"class_name": type(optimizer).__name__, "config": _plain(optimizer)}
-    document = {"optimizer": entry, "loss": config["loss"], "metrics": config["metrics"],
-                "loss_weights": config["loss_weights"], "state": state}
+    document = {"optimizer": entry, "state": state,
+                **{key: config[key] for key in ("loss", "metrics", "weighted_metrics",
+                                                "loss_weights")}}
     members[COMPILE_MEMBER] = np.array(json.dumps(document))
     return members
 
@@ -81,8 +82,8 @@ def restore_compiled(model, document, members, where) -> None:
     except (TypeError, AttributeError) as error:
         raise ValueError(f"{where}: the saved optimizer is malformed ({error})") from None
     model.compile(optimizer=optimizer, loss=_loss_from_keras(document.get("loss"), where),
-                  metrics=document.get("metrics") or [],
-                  loss_weights=document.get("loss_weights"))
+                  metrics=document.get("metrics"), loss_weights=document.get("loss_weights"),
+                  weighted_metrics=document.get("weighted_metrics"))
     state = dict(document["state"])
     present = state.get("slots")
     if not isinstance(present, dict):

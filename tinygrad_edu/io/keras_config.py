@@ -7,7 +7,8 @@ table per layer:
 
 * the class is looked up by name among this project's layers (an unknown class is a
   ValueError listing the supported ones);
-* each config key the constructor takes is passed on; initializers and regularizers given
+* each config key the constructor takes is passed on; initializers, regularizers and
+  constraints given
   as Keras objects (``{"class_name": "GlorotUniform", "config": {...}}``) are reduced to the
   keys this project's classes take;
 * Keras-only keys are accepted when they hold the value that changes nothing
@@ -34,8 +35,8 @@ from __future__ import annotations
 
 import inspect
 
+from tinygrad_edu import constraints, regularizers
 from tinygrad_edu import init as initializers
-from tinygrad_edu import regularizers
 from tinygrad_edu.nn.module import Module, module_registry
 from tinygrad_edu.nn.parameter import snake_case
 
@@ -56,7 +57,7 @@ KERAS_ONLY_DEFAULTS = {
 # Keys that mean nothing once another key has its neutral value (renorm is False).
 _IRRELEVANT = {"renorm_momentum"}
 # Layer classes that are containers or internals, not Keras layers.
-_NOT_KERAS = {"Module", "ModuleList", "Sequential", "RecurrentLayer"}
+_NOT_KERAS = {"Module", "ModuleList", "Sequential", "RecurrentLayer", "Model", "InputLayer"}
 # Where Keras keeps the weights of a layer that holds sub-layers: attribute -> our attribute.
 _SUBLAYERS = {
     "SimpleRNN": {"cell": None}, "LSTM": {"cell": None}, "GRU": {"cell": None},
@@ -114,6 +115,8 @@ def _converted_value(key, value, class_name, where):
         return _plain_object(value, "initializer", initializers._by_class, where)
     if key.endswith("_regularizer"):
         return _plain_object(value, "regularizer", regularizers._by_class, where)
+    if key.endswith("_constraint"):
+        return _plain_object(value, "constraint", constraints._by_class, where)
     if key.endswith("activation") and isinstance(value, dict):
         raise ValueError(f"{where}: the activation {value.get('class_name')!r} is a custom "
                          "object; only activations given by name can be loaded")
@@ -203,6 +206,8 @@ def _keras_config(layer: Module) -> dict:
             value = _keras_object(value, "keras.initializers")
         elif key.endswith("_regularizer"):
             value = _keras_object(value, "keras.regularizers")
+        elif key.endswith("_constraint"):
+            value = _keras_object(value, "keras.constraints")
         elif key in _LAYER_ENTRIES.get(type(layer).__name__, ()):
             value = keras_entry(_sublayer(layer, key))
         config[key] = value
@@ -230,7 +235,9 @@ def keras_entry(layer: Module, input_shape=None) -> dict:
     entry = {"module": "keras.layers", "class_name": class_name,
              "config": _keras_config(layer), "registered_name": None}
     shape = input_shape if input_shape is not None else layer.input_shape
-    if shape is not None:
+    if isinstance(shape, list) and shape and isinstance(shape[0], (list, tuple)):
+        entry["build_config"] = {"input_shape": [[None, *list(one)[1:]] for one in shape]}
+    elif shape is not None and not isinstance(shape, dict):
         entry["build_config"] = {"input_shape": [None, *list(shape)[1:]]}
     return entry
 
@@ -260,10 +267,18 @@ def weight_groups(layer: Module, prefix: str):
 
 def container_names(layers) -> list:
     """Keras's group names for a list of layers: the snake-cased class name, numbered
-    ``_1``, ``_2``... when it repeats (``dense``, ``dense_1``), whatever the layers' names."""
+    ``_1``, ``_2``... when it repeats (``dense``, ``dense_1``), whatever the layers' names.
+
+    >>> from tinygrad_edu import nn
+    >>> container_names([nn.Dense(1), nn.Dense(2), nn.PReLU()])
+    ['dense', 'dense_1', 'p_re_lu']
+    """
     used, names = {}, []
     for layer in layers:
-        base = snake_case(type(layer).__name__) if not isinstance(layer, str) else layer
+        class_name = type(layer).__name__
+        if getattr(layer, "_graph", None) is not None:
+            class_name = "Functional"  # Keras's class for Model(inputs, outputs)
+        base = snake_case(class_name)
         count = used.get(base)
         used[base] = 0 if count is None else count + 1
         names.append(base if count is None else f"{base}_{count + 1}")

@@ -43,8 +43,9 @@ import zlib
 from tinygrad_edu.archive import MAX_ARCHIVE_BYTES, MAX_TEXT_BYTES, check_sizes
 from tinygrad_edu.atomic_write import atomic_write, file_path
 from tinygrad_edu.io import keras_optimizer
-from tinygrad_edu.io.keras_config import KERAS_ONLY_DEFAULTS, keras_entry, layer_from_keras
+from tinygrad_edu.io.keras_config import keras_entry, layer_from_keras
 from tinygrad_edu.io.weights_h5 import open_h5, read_weights, write_weights
+from tinygrad_edu.nn.parameter import snake_case
 
 __all__ = ["save_keras", "load_keras", "load_keras_weights", "model_config",
            "model_from_config", "compile_config", "compile_from_config", "KERAS_VERSION"]
@@ -55,9 +56,12 @@ _MEMBERS = ("metadata.json", "config.json", "model.weights.h5")
 
 # ----- the model's config ----------------------------------------------------------------
 def model_config(model) -> dict:
-    """Keras 3's config entry of a Sequential model (nested Sequentials included)."""
+    """Keras 3's config entry of a Sequential or functional model (nested ones included)."""
+    from tinygrad_edu.io.keras_functional import functional_config, is_functional
     from tinygrad_edu.nn import Sequential
 
+    if is_functional(model):
+        return functional_config(model)
     if not isinstance(model, Sequential):
         raise ValueError(f"save (Keras format): {model.name} is a {type(model).__name__}; "
                          "Keras files hold Sequential and functional models")
@@ -70,8 +74,8 @@ def model_config(model) -> dict:
                           "ragged": False, "name": f"{model.name}_input", "optional": False},
                "registered_name": None}]
     for layer in model.layers:
-        layers.append(model_config(layer) if isinstance(layer, Sequential)
-                      else keras_entry(layer))
+        nested = isinstance(layer, Sequential) or is_functional(layer)
+        layers.append(model_config(layer) if nested else keras_entry(layer))
     return {"module": "keras", "class_name": "Sequential",
             "config": {"name": model.name, "trainable": model.trainable,
                        "dtype": {"module": "keras", "class_name": "DTypePolicy",
@@ -87,16 +91,19 @@ def _input_shape(entry):
 
 
 def model_from_config(entry, where: str):
-    """One of our models from Keras's model entry (``Sequential`` so far)."""
+    """One of our models from Keras's model entry (Sequential or functional)."""
+    from tinygrad_edu.io.keras_functional import functional_from_config
     from tinygrad_edu.nn import Sequential
 
     if not isinstance(entry, dict) or not isinstance(entry.get("config"), dict):
         raise ValueError(f"{where}: the model config must be an object "
                          '{"class_name": "...", "config": {...}}')
     class_name = entry.get("class_name")
+    if class_name in ("Functional", "Model"):
+        return functional_from_config(entry, where)
     if class_name != "Sequential":
         raise ValueError(f"{where}: unknown model class {class_name!r}; tinygrad_edu reads "
-                         "Sequential models from Keras files")
+                         "Sequential and functional models (Functional) from Keras files")
     config = entry["config"]
     layers = config.get("layers")
     if not isinstance(layers, list):
@@ -108,7 +115,7 @@ def model_from_config(entry, where: str):
             raise ValueError(f"{where}: 'layers'[{index}] is not a layer entry")
         if layer_entry.get("class_name") == "InputLayer":
             shape = _input_shape(layer_entry)
-        elif layer_entry.get("class_name") == "Sequential":
+        elif layer_entry.get("class_name") in ("Sequential", "Functional", "Model"):
             model.add(model_from_config(layer_entry, where))
         else:
             if index == 0:
@@ -128,9 +135,33 @@ def _loss_entry(compiled):
     from tinygrad_edu.losses import objects
 
     loss = compiled.loss_spec if hasattr(compiled, "loss_spec") else compiled.loss
+    if isinstance(loss, dict):
+        return {key: _loss_entry_of(item, objects) for key, item in loss.items()}
     if isinstance(loss, (list, tuple)):
         return [_loss_entry_of(item, objects) for item in loss]
     return _loss_entry_of(loss, objects)
+
+
+def _metric_names(spec):
+    """Metrics as written: names, in lists or dicts per output; custom ones refused."""
+    if spec is None or isinstance(spec, str):
+        return spec
+    if isinstance(spec, (list, tuple)):
+        return [_metric_names(item) for item in spec] or None
+    if isinstance(spec, dict):
+        return {key: _metric_names(item) for key, item in spec.items()}
+    raise ValueError(f"the metric {spec!r} is not given by name")
+
+
+def _metrics_read(spec):
+    """Metrics as Keras wrote them: names, or objects (``{"class_name", "config"}``)."""
+    if isinstance(spec, dict) and "class_name" in spec:
+        return (spec.get("config") or {}).get("name") or snake_case(str(spec["class_name"]))
+    if isinstance(spec, list):
+        return [_metrics_read(item) for item in spec] or None
+    if isinstance(spec, dict):
+        return {key: _metrics_read(item) for key, item in spec.items()}
+    return spec
 
 
 def _loss_entry_of(loss, objects):
@@ -151,11 +182,8 @@ def compile_config(model, who="save", keras_optimizer_entry=True):
         return None
     try:
         loss = _loss_entry(compiled)
-        metrics = []
-        for metric in compiled.metric_specs:
-            if not isinstance(metric, str):
-                raise ValueError(f"the metric {metric!r} is not given by name")
-            metrics.append(metric)
+        metrics = _metric_names(compiled.metric_specs)
+        weighted = _metric_names(getattr(compiled, "weighted_metric_specs", None))
         optimizer = (keras_optimizer.keras_optimizer_entry(compiled.optimizer, who)
                      if keras_optimizer_entry else None)
     except ValueError as error:
@@ -163,7 +191,7 @@ def compile_config(model, who="save", keras_optimizer_entry=True):
                       "compile it again after loading", stacklevel=3)
         return None
     return {"optimizer": optimizer, "loss": loss, "loss_weights": compiled.loss_weights,
-            "metrics": metrics or None, "weighted_metrics": None, "run_eagerly": False,
+            "metrics": metrics, "weighted_metrics": weighted, "run_eagerly": False,
             "steps_per_execution": 1, "jit_compile": False}
 
 
@@ -173,6 +201,8 @@ def _loss_from_keras(entry, where):
 
     if isinstance(entry, list):
         return [_loss_from_keras(item, where) for item in entry]
+    if isinstance(entry, dict) and "class_name" not in entry:
+        return {key: _loss_from_keras(item, where) for key, item in entry.items()}
     if isinstance(entry, str):
         return entry
     if not isinstance(entry, dict) or entry.get("class_name") not in objects._CLASSES:
@@ -193,19 +223,15 @@ def compile_from_config(model, config, where: str, optimizer_vars=None) -> None:
     if not isinstance(config, dict):
         raise ValueError(f"{where}: compile_config must be an object")
     optimizer = keras_optimizer.optimizer_from_keras(config.get("optimizer"), where)
-    for key, neutral in (("weighted_metrics", None), ("steps_per_execution", 1)):
-        if config.get(key, neutral) not in (neutral, KERAS_ONLY_DEFAULTS.get(key, neutral)):
-            warnings.warn(f"{where}: compile option {key}={config[key]!r} is ignored",
-                          stacklevel=3)
-    metrics = config.get("metrics") or []
-    if isinstance(metrics, dict):
-        raise ValueError(f"{where}: metrics per output (a dict) are not supported")
-    metrics = [item if isinstance(item, str) else (item or {}).get("config", {}).get("name")
-               for item in metrics]
+    if config.get("steps_per_execution", 1) != 1:
+        warnings.warn(f"{where}: compile option steps_per_execution="
+                      f"{config['steps_per_execution']!r} is ignored", stacklevel=3)
     model.compile(optimizer=optimizer, loss=_loss_from_keras(config.get("loss"), where),
-                  metrics=metrics, loss_weights=config.get("loss_weights"))
+                  metrics=_metrics_read(config.get("metrics")),
+                  loss_weights=config.get("loss_weights"),
+                  weighted_metrics=_metrics_read(config.get("weighted_metrics")))
     if optimizer_vars is not None:
-        keras_optimizer.load_optimizer_arrays(optimizer, optimizer_vars, where, where)
+        keras_optimizer.load_optimizer_arrays(optimizer, optimizer_vars, where, where, model)
 
 
 # ----- the file ----------------------------------------------------------------------------
@@ -219,7 +245,7 @@ def save_keras(model, path) -> None:
         entry["compile_config"] = compile_entry
     weights = io.BytesIO()
     arrays = None if optimizer is None or optimizer.params is None else (
-        keras_optimizer.optimizer_arrays(optimizer))
+        keras_optimizer.optimizer_arrays(optimizer, "save", model))
     write_weights(weights, model, arrays, getattr(optimizer, "name", "optimizer"))
     metadata = {"keras_version": KERAS_VERSION,
                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}

@@ -160,5 +160,6 @@ def load_legacy_h5(path, compile=True):  # noqa: A002 (Keras's argument name)
             compile_from_config(model, compile_config, where, None)
             source = _legacy_optimizer(store, model.optimizer, "load_model", path)
             if source is not None:
-                keras_optimizer.load_optimizer_arrays(model.optimizer, source, where, path)
+                keras_optimizer.load_optimizer_arrays(model.optimizer, source, where, path,
+                                                      model)
     return model

@@ -54,9 +54,18 @@ def _class_name(optimizer, who) -> str:
     return name
 
 
-def _slot_order(optimizer, who):
-    """``(slot name, parameter index)`` in Keras's order, trainable parameters only."""
+def _slot_order(optimizer, who, model=None):
+    """``(slot name, parameter index)`` in Keras's order, trainable parameters only: the
+    order of ``model``'s weights file when given, else the optimizer's own."""
     indices = [i for i, param in enumerate(optimizer.params) if getattr(param, "trainable", True)]
+    if model is not None:
+        from tinygrad_edu.io.weights_h5 import model_groups
+
+        position = {id(param): i for i, param in enumerate(optimizer.params)}
+        keras_order = [position[id(tensor)] for _, _, tensors in model_groups(model)
+                       for tensor in tensors if id(tensor) in position]
+        if sorted(keras_order) == sorted(indices):
+            indices = keras_order
     order = []
     for group in SLOT_GROUPS[_class_name(optimizer, who)]:
         group = [slot for slot in group if slot in optimizer.slot_names]
@@ -64,13 +73,14 @@ def _slot_order(optimizer, who):
     return order
 
 
-def optimizer_arrays(optimizer, who="save") -> list:
-    """The optimizer's state as Keras 3's flat list of arrays."""
+def optimizer_arrays(optimizer, who="save", model=None) -> list:
+    """The optimizer's state as Keras 3's flat list of arrays (weights in ``model``'s
+    Keras order when given)."""
     if optimizer.params is None:
         return []
     arrays = [np.array(optimizer.iterations, dtype=np.int64),
               np.array(optimizer.current_learning_rate, dtype=np.float32)]
-    arrays += [getattr(optimizer, slot)[i] for slot, i in _slot_order(optimizer, who)]
+    arrays += [getattr(optimizer, slot)[i] for slot, i in _slot_order(optimizer, who, model)]
     arrays += [np.array(getattr(optimizer, name), dtype=np.float32)
                for name in optimizer.scalar_names]
     return arrays
@@ -82,14 +92,14 @@ def h5_reader(node, who, path):
                                                                shape)
 
 
-def load_optimizer_arrays(optimizer, source, who, path) -> None:
+def load_optimizer_arrays(optimizer, source, who, path, model=None) -> None:
     """Set a bound optimizer's state from Keras's flat list of variables.
 
     ``source`` is ``(count, read)``: the number of variables and ``read(index, shape)``,
     which returns variable ``index`` after checking it has ``shape``. No variables, or only
     ``iterations`` and ``learning_rate`` (an optimizer that has not taken a step), leave
-    the slots at their start values."""
-    order = _slot_order(optimizer, who)
+    the slots at their start values. ``model`` gives Keras's order of the weights."""
+    order = _slot_order(optimizer, who, model)
     count, read = source
     expected = 2 + len(order) + len(optimizer.scalar_names)
     if count == 0:

@@ -68,9 +68,12 @@ def model_groups(model: Module, prefix: str = ""):
 
 
 def _saved_layers(model) -> list:
-    """The layers Keras lists in ``layers`` (a functional model may expose its inputs)."""
+    """The layers Keras lists in ``layers``, in its order (a functional model's inputs
+    included)."""
+    from tinygrad_edu.io.keras_functional import is_functional, keras_layer_order
+
     seen, layers = set(), []
-    for layer in getattr(model, "layers", []):
+    for layer in keras_layer_order(model) if is_functional(model) else model.layers:
         if id(layer) not in seen:
             seen.add(id(layer))
             layers.append(layer)
