@@ -16,7 +16,7 @@ so a node may refer to a layer listed after it.
 >>> model = nn.Model(x, nn.Add()([shared(x), shared(shared(x))]))
 >>> entry = functional_config(model)
 >>> [len(layer["inbound_nodes"]) for layer in entry["config"]["layers"]]
-[0, 2, 1]
+[0, 3, 1]
 >>> twin = functional_from_config(entry, "example")
 >>> [type(layer).__name__ for layer in twin.layers]
 ['InputLayer', 'Dense', 'Add']
