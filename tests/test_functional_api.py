@@ -183,9 +183,29 @@ def _keras_twin():
 
 
 def copy_keras_weights(keras_model, model):
-    for layer in keras_model.layers:
-        if layer.get_weights():
-            model.get_layer(layer.name).set_weights(layer.get_weights())
+    """One set_weights call: the layers, hence the weights, come in Keras's order."""
+    assert [layer.name for layer in model.layers] == [layer.name for layer in keras_model.layers]
+    model.set_weights(keras_model.get_weights())
+
+
+def test_layers_come_in_keras_order_in_a_branching_graph():
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    keras = pytest.importorskip("keras")
+
+    def build(api, layers):
+        x = api.Input(shape=(4,), name="x")
+        left = layers.Dense(3, name="left")(x)
+        right = layers.Dense(3, name="right")(layers.Dense(3, name="deep")(x))
+        total = layers.Add(name="total")([left, right])
+        return api.Model(x, [layers.Dense(1, name="head")(total), left])
+
+    theirs = build(keras, keras.layers)
+    ours = build(nn, nn)
+    assert [layer.name for layer in ours.layers] == [layer.name for layer in theirs.layers]
+    ours.set_weights(theirs.get_weights())
+    data = RNG.normal(size=(3, 4)).astype(np.float32)
+    for mine, reference in zip(ours.predict(data, verbose=0), theirs.predict(data, verbose=0)):
+        np.testing.assert_allclose(mine, reference, rtol=1e-6, atol=1e-6)
 
 
 def test_predictions_equal_keras_for_the_same_weights():

@@ -8,7 +8,8 @@ training; then the layers (``layers.py``, ``conv.py`` with ``conv1d.py``, ``dept
 and ``transposed_conv.py``, ``spatial.py``, ``normalization.py``), ``containers.py`` and
 ``sequential.py``. The functional API: ``symbolic.py`` (what ``Input``
 returns and what layers return on it), ``input_layer.py``, ``functional_graph.py``,
-``functional_model.py`` (``Model``), ``merge.py``.
+``functional_model.py`` (``Model``), ``functional_config.py``, ``merge.py``; ``cloning.py``
+(``clone_model``).
 """
 
 from tinygrad_edu.nn.augmentation import (
@@ -20,6 +21,7 @@ from tinygrad_edu.nn.augmentation import (
     RandomZoom,
 )
 from tinygrad_edu.nn.bidirectional import Bidirectional
+from tinygrad_edu.nn.cloning import clone_model
 from tinygrad_edu.nn.containers import ModuleList, functional_call
 from tinygrad_edu.nn.conv import (
     AveragePooling2D,
@@ -91,7 +93,7 @@ __all__ = [
     "Rescaling", "Normalization", "Resizing", "CenterCrop",
     "RandomFlip", "RandomTranslation", "RandomRotation", "RandomZoom", "RandomContrast",
     "RandomCrop",
-    "Input", "InputLayer", "Model", "SymbolicTensor",
+    "Input", "InputLayer", "Model", "SymbolicTensor", "clone_model",
     "Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum",
 ]
 

@@ -59,7 +59,7 @@ class FunctionalGraph:
             raise ValueError(f"{who}: the same Input is given twice in inputs "
                              f"({_describe(self.inputs)})")
         self.nodes = [t.node for t in self.inputs] + self._running_order(who)
-        self.layers = list({id(node.layer): node.layer for node in self.nodes}.values())
+        self.layers = self._keras_layer_order()
         names = {}
         for layer in self.layers:
             other = names.setdefault(layer.name, layer)
@@ -97,6 +97,40 @@ class FunctionalGraph:
                 if id(inbound) not in input_ids and id(inbound.node) not in seen:
                     stack.append((inbound, None))
         return order
+
+    def _first_visits(self) -> dict:
+        """id(layer) -> when a depth-first walk back from the outputs first reaches it."""
+        input_ids = {id(t) for t in self.inputs}
+        visits, seen = {}, set()
+        stack = list(reversed(self.outputs))
+        while stack:
+            tensor = stack.pop()
+            node = tensor.node
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            visits.setdefault(id(node.layer), len(visits))
+            if id(tensor) not in input_ids:
+                stack.extend(reversed(node.inbound_tensors()))
+        return visits
+
+    def _keras_layer_order(self) -> list:
+        """The layers as Keras orders ``model.layers`` (and so ``get_weights``): deepest
+        first, the depth of a call being the longest path from it to an output (a shared
+        layer takes its deepest call's); ties in the order a walk back from the outputs
+        first meets them. Inputs no output uses come with depth 0."""
+        visits = self._first_visits()
+        node_depth, layer_depth, layers = {}, {}, {}
+        for node in reversed(self.nodes):  # each node after every node that uses it
+            depth = max(node_depth.get(id(node), 0), layer_depth.get(id(node.layer), 0))
+            layer_depth[id(node.layer)] = node_depth[id(node)] = depth
+            layers[id(node.layer)] = node.layer
+            if node.arguments is not None:
+                for tensor in node.inbound_tensors():
+                    parent = id(tensor.node)
+                    node_depth[parent] = max(depth + 1, node_depth.get(parent, 0))
+        return sorted(layers.values(), key=lambda layer: (-layer_depth[id(layer)],
+                                                          visits.get(id(layer), -1)))
 
     def node_index(self, node) -> int:
         """The node's position among its layer's calls inside this graph."""

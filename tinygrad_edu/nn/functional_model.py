@@ -35,6 +35,8 @@ Subclassed: ``Model()`` with no inputs is a base class, as in Keras; ``call`` (o
 
 from __future__ import annotations
 
+import inspect
+
 from tinygrad_edu.nn.functional_graph import FunctionalGraph
 from tinygrad_edu.nn.module import Module
 from tinygrad_edu.nn.parameter import unique_name
@@ -58,6 +60,13 @@ class Model(Module):
             snake_case for a subclass.
         trainable: ``False`` creates it frozen.
     """
+
+    def __new__(cls, *args, **kwargs):
+        instance = super().__new__(cls)
+        if cls is not Model:  # a subclass: its config is what it was made with (Keras 3)
+            object.__setattr__(instance, "_constructor_arguments",
+                               _plain_arguments(cls, args, kwargs))
+        return instance
 
     def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
         if kwargs:  # Keras 2's spellings
@@ -117,12 +126,12 @@ class Model(Module):
 
     @property
     def output_names(self) -> list:
-        """The outputs' names: the dict keys for dict outputs, else the output layers'
-        names (what ``compile``'s loss dict and History's ``<name>_loss`` use)."""
+        """The outputs' names: the dict keys (sorted) for dict outputs, else the output
+        layers' names (what ``compile``'s loss dict and History's ``<name>_loss`` use)."""
         if self._graph is None:
             return []
         if isinstance(self._graph.output_structure, dict):
-            return list(self._graph.output_structure)
+            return sorted(self._graph.output_structure)  # Keras 3's order of a dict
         return [t.name for t in self._graph.outputs]
 
     # ----- running ---------------------------------------------------------------------------
@@ -139,7 +148,7 @@ class Model(Module):
         graph = self._graph
         expected = graph.inputs
         names = [t.name for t in expected]
-        keys = (list(graph.input_structure) if isinstance(graph.input_structure, dict)
+        keys = (sorted(graph.input_structure) if isinstance(graph.input_structure, dict)
                 else names)
         wanted = ", ".join(f"{name} {t.shape}" for name, t in zip(keys, expected))
         if isinstance(given, dict):
@@ -189,14 +198,22 @@ class Model(Module):
     # ----- config ---------------------------------------------------------------------------
     def get_config(self) -> dict:
         """A functional model's architecture in Keras's layout (layers with their
-        ``inbound_nodes``, ``input_layers``, ``output_layers``). A subclassed model gives
-        its name and trainable flag; override ``get_config`` to add constructor
-        arguments."""
-        if self._graph is None:
-            return super().get_config()
-        from tinygrad_edu.nn.functional_config import functional_config
+        ``inbound_nodes``, ``input_layers``, ``output_layers``). A subclassed model's is
+        the constructor arguments it was made with, when they are plain values (numbers,
+        strings, lists...), as in Keras 3; otherwise override ``get_config``."""
+        if self._graph is not None:
+            from tinygrad_edu.nn.functional_config import functional_config
 
-        return functional_config(self)
+            return functional_config(self)
+        captured = getattr(self, "_constructor_arguments", {})
+        if not isinstance(captured, dict):
+            raise NotImplementedError(
+                f"{type(self).__name__} was created with {captured[0]}= a "
+                f"{captured[1]}, which a config cannot hold; override get_config() to return "
+                "the constructor arguments as plain values (and from_config to rebuild "
+                "them)"
+            )
+        return {**captured, **super().get_config()}
 
     @classmethod
     def from_config(cls, config: dict, custom_objects=None):
@@ -204,4 +221,44 @@ class Model(Module):
             from tinygrad_edu.nn.functional_config import functional_from_config
 
             return functional_from_config(config, custom_objects, cls)
-        return super().from_config(config)
+        parameters = inspect.signature(cls.__init__).parameters
+        open_ended = any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+        accepted = {key: value for key, value in config.items()
+                    if open_ended or key in parameters}
+        model = cls(**accepted)
+        if "name" in config and "name" not in accepted:
+            object.__setattr__(model, "name", config["name"])
+        if not config.get("trainable", True):
+            model.trainable = False
+        return model
+
+
+def _is_plain(value) -> bool:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_is_plain(item) for item in value)
+    if isinstance(value, dict):
+        return all(isinstance(key, str) and _is_plain(item) for key, item in value.items())
+    return False
+
+
+def _plain_arguments(cls, args, kwargs):
+    """The constructor arguments as a dict when all are plain values; else (name, type) of
+    the first one that is not."""
+    try:
+        bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs)
+    except TypeError:
+        return {}  # __init__ itself will say what is wrong
+    arguments = dict(list(bound.arguments.items())[1:])
+    for key, parameter in inspect.signature(cls.__init__).parameters.items():
+        if parameter.kind is parameter.VAR_KEYWORD:
+            arguments.update(arguments.pop(key, {}))
+        elif parameter.kind is parameter.VAR_POSITIONAL and arguments.pop(key, ()):
+            return (f"*{key}", "positional list")
+    for key, value in arguments.items():
+        if not _is_plain(value):
+            return (key, type(value).__name__)
+    arguments.pop("name", None)
+    arguments.pop("trainable", None)
+    return arguments

@@ -101,25 +101,27 @@ class Node:
 
 # ----- nested structures (a tensor, or lists/tuples/dicts of them) ---------------------------
 def flatten(structure) -> list:
-    """The leaves of nested lists, tuples and dicts, in order."""
+    """The leaves of nested lists, tuples and dicts, in order; a dict's in the order of its
+    sorted keys, as Keras 3 orders them (``{"kind": k, "diff": d}`` gives ``[d, k]``)."""
     leaves, stack = [], [structure]
     while stack:
         item = stack.pop()
         if isinstance(item, (list, tuple)):
             stack.extend(reversed(item))
         elif isinstance(item, dict):
-            stack.extend(reversed(list(item.values())))
+            stack.extend(item[key] for key in reversed(sorted(item)))
         else:
             leaves.append(item)
     return leaves
 
 
 def map_structure(function, structure):
-    """``structure`` with every leaf replaced by ``function(leaf)``."""
+    """``structure`` with every leaf replaced by ``function(leaf)``, leaves visited in the
+    order of :func:`flatten`."""
     if isinstance(structure, (list, tuple)):
         return type(structure)(map_structure(function, item) for item in structure)
     if isinstance(structure, dict):
-        return {key: map_structure(function, value) for key, value in structure.items()}
+        return {key: map_structure(function, structure[key]) for key in sorted(structure)}
     return function(structure)
 
 
