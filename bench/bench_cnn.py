@@ -149,7 +149,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[32, 64, 256])
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds per size")
-    parser.add_argument("--images", type=int, default=1024,
+    parser.add_argument("--images", type=int, default=512,
                         help="images per timed sample (steps = images / batch size, >= 3)")
     parser.add_argument("--threads", type=int, default=1, help="threads for each library")
     parser.add_argument("--clock", choices=["wall", "process"], default="wall",

@@ -27,9 +27,10 @@ special code, and each pass is one numpy routine tuned for it:
   13x13x32 layer at batch 64) goes into a reused scratch buffer (``windows.scratch``), which
   costs less than the page faults of a fresh 9 MB array, and the graph holds no window copy
   between the passes.
-* input gradient: one batched matrix product gives every tap's slab ``g @ k[a, b]^T``
-  contiguously, then one strided slice-add per tap (``add_taps``). Measured at batch 64 on
-  the 13x13x32 -> 11x11x64 layer: 5.5 ms, against 6.7 ms for one GEMM into window rows
+* input gradient: per tap, one GEMM ``g @ k[a, b]^T`` into a small reused buffer (it stays
+  in the cache), added at once to the pixels that tap read: kh*kw GEMMs and strided
+  slice-adds, no loop over the batch. Measured on the 13x13x32 -> 11x11x64 layer: 5.2 ms at
+  batch 64 and 26 ms at batch 256, against 6.7 ms and 30 ms for one GEMM into window rows
   followed by the adds out of those rows (runs of one pixel's channels, 9 strided reads).
 
 Shapes follow Keras: input (batch, height, width, channels), kernel (kernel_height,
@@ -45,7 +46,6 @@ import numpy as np
 from tinygrad_edu.autograd import Function
 from tinygrad_edu.ops.pooling import avg_pool2d, max_pool2d
 from tinygrad_edu.ops.windows import (
-    add_taps,
     check_fits,
     check_images,
     conv_output_size,
@@ -55,6 +55,7 @@ from tinygrad_edu.ops.windows import (
     pair,
     same_padding,
     scratch,
+    tap_slices,
     window_rows,
 )
 from tinygrad_edu.tensor import as_tensor
@@ -96,8 +97,8 @@ class Convolution(Function):
 
 
 class ConvInputGrad(Function):
-    """dx = add_taps(slabs) with slabs[a, b] = g @ k[a, b]^T: dx[n, i*sh + a*dh, j*sw + b*dw, c]
-    += sum_o g[n, i, j, o] * k[a, b, c, o]   (the transpose of the convolution, in x).
+    """dx[n, i*sh + a*dh, j*sw + b*dw, c] += sum_o g[n, i, j, o] * k[a, b, c, o], tap by tap
+    (the transpose of the convolution, in x).
 
     Backward (h = upstream, shaped like x):  dg = Convolution(h, k),  dk = ConvKernelGrad(h, g).
     """
@@ -112,10 +113,12 @@ class ConvInputGrad(Function):
         # k[a, b]^T for every tap, contiguous (a small copy: BLAS prefers it to a view)
         per_tap = np.ascontiguousarray(
             kernel.reshape(kh * kw, in_channels, out_channels).transpose(0, 2, 1))
-        slabs = scratch("taps", (kh * kw, batch, out_h, out_w, in_channels), rows.dtype)
-        for tap in range(kh * kw):  # slabs[tap] = g @ k[a, b]^T, written in place
-            np.matmul(rows, per_tap[tap], out=slabs[tap].reshape(-1, in_channels))
-        return add_taps(slabs, input_shape, (kh, kw), strides, dilation)
+        dx = np.zeros(input_shape, dtype=np.result_type(g, kernel))
+        slab = scratch("slab", (batch, out_h, out_w, in_channels), dx.dtype)
+        for tap, rows_read, columns_read in tap_slices((kh, kw), strides, dilation, out_h, out_w):
+            np.matmul(rows, per_tap[tap], out=slab.reshape(-1, in_channels))  # g @ k[a, b]^T
+            dx[:, rows_read, columns_read, :] += slab
+        return dx
 
     def backward(self, h):
         g, kernel = self.inputs

@@ -12,9 +12,11 @@ runs. Two orders are used:
   one matrix product ``rows @ kernel``. Each copied run is one pixel's channels.
 * taps, (kh, kw, batch, out_h, out_w, channels): one image-sized slab per tap. Each copied run
   is a whole output row of pixels (``out_w * channels`` values at stride 1), and the work per
-  tap afterwards (pooling's comparisons) runs on contiguous slabs. Measured at batch 64 on a
-  26x26x32 input, comparing four strided 2x2-pool views costs about 5x more than copying the
-  four slabs once and comparing those.
+  tap afterwards (pooling's comparisons) runs on contiguous slabs, where one comparison is
+  about 5x faster than on a strided view (0.035 against 0.17 ms for a 2x2 pool's tap of a
+  64x26x26x32 batch). With the copy paid, 2x2 max pooling of that batch takes 2.0 ms against
+  2.2 ms on the strided views; at batch 256, whose data no longer fits in the cache, 9.7 ms
+  against 14.5 ms (at batch 32 the views win slightly, 0.9 against 1.0 ms).
 
 ``add_taps`` goes the other way, the scatter-add behind every backward pass: each tap's slab
 is added back to the pixels it was read from, one strided slice-add per tap (no loop over the
