@@ -1,6 +1,6 @@
-"""The convolution family against PyTorch: grouped, depthwise, transposed and 1-D convolution,
-1-D pooling and upsampling (ops in tinygrad_edu.ops.grouped_conv, conv_transpose, conv1d and
-upsampling).
+"""The convolution family against PyTorch: grouped, depthwise, transposed (2-D and 1-D) and 1-D
+convolution, 1-D pooling and upsampling (ops in tinygrad_edu.ops.grouped_conv, conv_transpose,
+conv1d and upsampling).
 
 Each op runs forward and backward in float64 on random inputs with a random upstream
 gradient; outputs and the gradients of every input must equal PyTorch's (NCHW <-> NHWC
@@ -16,7 +16,11 @@ from tinygrad_edu.op_cases import covered_ops
 from tinygrad_edu.ops import conv1d as conv1d_ops
 from tinygrad_edu.ops import conv_transpose, grouped_conv, upsampling
 from tinygrad_edu.ops.conv import same_padding
-from tinygrad_edu.ops.conv_transpose import conv_transpose2d, conv_transpose_crops
+from tinygrad_edu.ops.conv_transpose import (
+    conv_transpose1d,
+    conv_transpose2d,
+    conv_transpose_crops,
+)
 from tinygrad_edu.ops.grouped_conv import depthwise_conv2d, grouped_conv2d
 from tinygrad_edu.ops.upsampling import upsample2d
 
@@ -164,6 +168,24 @@ def test_conv_transpose2d_is_the_input_gradient_of_conv2d():
                                                    padding=(1, 2))), arrays)
 
 
+@pytest.mark.parametrize("steps, size, strides, padding, output_padding", [
+    (5, 3, 2, "valid", None), (5, 4, 2, "same", None), (4, 3, 3, "same", 1), (6, 1, 1, "valid", 0),
+])
+def test_conv_transpose1d_matches_torch(steps, size, strides, padding, output_padding):
+    arrays = [RNG.normal(size=(2, steps, 3)), RNG.normal(size=(size, 4, 3)),
+              RNG.normal(size=4)]
+    before, after = conv_transpose_crops(size, strides, padding, output_padding)
+
+    def theirs(x, k, b):
+        full = F.conv_transpose1d(x.permute(0, 2, 1), k.permute(2, 1, 0).contiguous(),
+                                  stride=strides)
+        full = F.pad(full, (0, max(-after, 0)))
+        return full[:, :, before:full.shape[2] - max(after, 0)].permute(0, 2, 1) + b
+
+    _compare(lambda x, k, b: conv_transpose1d(x, k, b, strides, padding, output_padding),
+             theirs, arrays)
+
+
 @pytest.mark.parametrize("steps, size, groups, strides, padding, dilation", [
     (11, 3, 1, 1, "valid", 1), (11, 3, 1, 2, "same", 1), (10, 4, 2, 1, "same", 1),
     (9, 3, 1, 1, "causal", 2), (12, 2, 3, 3, "causal", 1), (1, 1, 1, 1, "valid", 1),
@@ -252,8 +274,8 @@ def test_bad_arguments_say_what_to_do(call, message):
 
 
 def test_every_op_of_the_family_has_an_op_case_row():
-    family = {"depthwise_conv2d", "conv_transpose2d", "conv1d", "max_pool1d", "avg_pool1d",
-              "upsample2d"}
+    family = {"depthwise_conv2d", "conv_transpose2d", "conv_transpose1d", "conv1d", "max_pool1d",
+              "avg_pool1d", "upsample2d"}
     public = set(grouped_conv.__all__) | set(conv_transpose.__all__) | set(
         conv1d_ops.__all__) | set(upsampling.__all__)
     assert family <= public

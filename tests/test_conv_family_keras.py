@@ -1,5 +1,6 @@
 """The convolution-family layers against Keras 3 (torch backend): Conv1D, DepthwiseConv2D,
-SeparableConv2D, Conv2DTranspose, the 1-D pooling layers, zero padding, cropping and upsampling.
+SeparableConv2D, Conv2DTranspose, Conv1DTranspose, the 1-D pooling layers, zero padding,
+cropping and upsampling.
 
 Random weights go into the Keras layer and are copied into ours with get_weights /
 set_weights (same names, shapes and order, checked); the outputs, the gradients of a random
@@ -117,6 +118,17 @@ TRANSPOSED = [
 @pytest.mark.parametrize("shape, filters, size, options", TRANSPOSED)
 def test_conv2d_transpose_matches_keras(shape, filters, size, options):
     _compare("Conv2DTranspose", shape, filters, size, **options)
+
+
+@pytest.mark.parametrize("shape, filters, size, options", [
+    ((2, 5, 3), 4, 3, {}),
+    ((2, 5, 3), 2, 4, {"strides": 2, "padding": "same"}),
+    ((1, 4, 2), 3, 3, {"strides": 3, "output_padding": 2, "activation": "relu"}),
+    ((2, 6, 2), 2, 3, {"dilation_rate": 2, "padding": "same", "use_bias": False}),
+    ((1, 4, 2), 2, 5, {"strides": 2, "padding": "same", "output_padding": 1}),
+])
+def test_conv1d_transpose_matches_keras(shape, filters, size, options):
+    _compare("Conv1DTranspose", shape, filters, size, **options)
 
 
 @pytest.mark.parametrize("name, shape, args, options", [

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from tinygrad_edu.op_cases import OpCase, _distinct
 from tinygrad_edu.ops import conv1d as conv1d_ops
-from tinygrad_edu.ops.conv_transpose import conv_transpose2d
+from tinygrad_edu.ops.conv_transpose import conv_transpose1d, conv_transpose2d
 from tinygrad_edu.ops.grouped_conv import depthwise_conv2d, grouped_conv2d
 from tinygrad_edu.ops.upsampling import upsample2d
 
@@ -31,6 +31,9 @@ CONV_FAMILY_CASES: list[OpCase] = [
     OpCase("conv_transpose2d/dilated-same", "conv_transpose2d",
            lambda x, k: conv_transpose2d(x, k, padding="same", dilation_rate=2),
            ((1, 3, 3, 1), (2, 3, 2, 1))),
+    OpCase("conv_transpose1d/same-output-padding", "conv_transpose1d",
+           lambda x, k, b: conv_transpose1d(x, k, b, strides=2, padding="same",
+                                            output_padding=0), ((2, 3, 2), (3, 2, 2), (2,))),
     OpCase("conv1d/causal-dilated", "conv1d",
            lambda x, k, b: conv1d_ops.conv1d(x, k, b, padding="causal", dilation_rate=2),
            ((2, 6, 2), (2, 2, 3), (3,))),

@@ -76,7 +76,7 @@ from tinygrad_edu.nn.spatial import (
 )
 from tinygrad_edu.nn.symbolic import SymbolicTensor
 from tinygrad_edu.nn.time_distributed import TimeDistributed
-from tinygrad_edu.nn.transposed_conv import Conv2DTranspose
+from tinygrad_edu.nn.transposed_conv import Conv1DTranspose, Conv2DTranspose
 
 __all__ = [
     "InputSpec", "Module", "ModuleList", "Parameter", "functional_call", "module_registry",
@@ -86,7 +86,7 @@ __all__ = [
     "Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
     "Conv1D", "MaxPooling1D", "AveragePooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling1D",
     "DepthwiseConv2D", "SeparableConv2D", "Conv2DTranspose", "ZeroPadding2D", "Cropping2D",
-    "UpSampling2D", "ZeroPadding1D", "Cropping1D", "UpSampling1D",
+    "UpSampling2D", "ZeroPadding1D", "Cropping1D", "UpSampling1D", "Conv1DTranspose",
     "BatchNormalization", "LayerNormalization", "InstanceNormalization", "GroupNormalization",
     "RecurrentLayer", "SimpleRNN", "LSTM", "GRU", "Bidirectional", "TimeDistributed",
     "Embedding", "Masking",

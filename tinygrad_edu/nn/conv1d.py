@@ -18,7 +18,7 @@ from tinygrad_edu.ops import conv1d as conv1d_ops
 from tinygrad_edu.ops.grouped_conv import check_groups
 
 __all__ = ["Conv1D", "MaxPooling1D", "AveragePooling1D", "GlobalAveragePooling1D",
-           "GlobalMaxPooling1D", "check_sequence_shape"]
+           "GlobalMaxPooling1D", "check_sequence_shape", "set_kernel_and_bias_options"]
 
 
 def _positive(value, what: str, layer: str) -> int:
@@ -42,6 +42,27 @@ def check_sequence_shape(layer: Module, input_shape) -> tuple:
         raise ValueError(f"{layer.name} ({type(layer).__name__}): expects 3-D input (batch, "
                          f"steps, channels), got shape {shape}.{hint}")
     return shape
+
+
+def set_kernel_and_bias_options(layer, activation, use_bias, kernel_initializer,
+                                bias_initializer, kernel_regularizer, bias_regularizer,
+                                activity_regularizer, kernel_constraint, bias_constraint):
+    """The attributes a kernel-and-bias layer keeps from its Keras arguments (read back by
+    ``_kernel_and_bias_config``); the weights themselves come at build time."""
+    layer.activation = functional.get_activation(activation)
+    layer._activation_arg = _activation_config(activation, layer.activation)
+    layer._is_linear = layer.activation is functional.linear
+    layer.use_bias = bool(use_bias)
+    layer.kernel_initializer = initializers.get(kernel_initializer)
+    layer.bias_initializer = initializers.get(bias_initializer)
+    layer._initializer_args = (kernel_initializer, bias_initializer)
+    layer.kernel_regularizer = regularizers.get(kernel_regularizer)
+    layer.bias_regularizer = regularizers.get(bias_regularizer)
+    layer.activity_regularizer = regularizers.get(activity_regularizer)
+    layer.kernel_constraint = constraints.get(kernel_constraint)
+    layer.bias_constraint = constraints.get(bias_constraint)
+    layer.kernel = None
+    layer.bias = None
 
 
 def _steps_output(layer, steps, window, stride, padding, dilation=1):
@@ -110,20 +131,9 @@ class Conv1D(Module):
         self.groups = _positive(groups, "groups", layer)
         if self.filters % self.groups:
             raise ValueError(f"{layer}: groups={self.groups} must divide filters={self.filters}")
-        self.activation = functional.get_activation(activation)
-        self._activation_arg = _activation_config(activation, self.activation)
-        self._is_linear = self.activation is functional.linear
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self._initializer_args = (kernel_initializer, bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.activity_regularizer = regularizers.get(activity_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.kernel = None
-        self.bias = None
+        set_kernel_and_bias_options(self, activation, use_bias, kernel_initializer,
+                                    bias_initializer, kernel_regularizer, bias_regularizer,
+                                    activity_regularizer, kernel_constraint, bias_constraint)
         self._build_from_arguments(input_shape)
 
     def build(self, input_shape):

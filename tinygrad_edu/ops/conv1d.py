@@ -20,10 +20,11 @@ from tinygrad_edu.ops.grouped_conv import grouped_conv2d
 from tinygrad_edu.ops.shape import pad
 from tinygrad_edu.tensor import as_tensor
 
-__all__ = ["conv1d", "max_pool1d", "avg_pool1d"]
+__all__ = ["conv1d", "max_pool1d", "avg_pool1d", "check_sequences"]
 
 
-def _check_sequences(x, who: str):
+def check_sequences(x, who: str):
+    """x as a floating 3-D (batch, steps, channels) Tensor, or an error saying how to get one."""
     x = as_tensor(x)
     if x.data.dtype.kind != "f":
         raise TypeError(f"{who}: expected floating sequences, got dtype {x.data.dtype}; "
@@ -79,7 +80,7 @@ def conv1d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, gr
     (2, 10, 4)
     """
     who = "conv1d"
-    x = _check_sequences(x, who)
+    x = check_sequences(x, who)
     kernel = as_tensor(kernel)
     if kernel.ndim != 3:
         raise ValueError(f"{who}: kernel must have shape (kernel_size, in_channels // groups, "
@@ -104,7 +105,7 @@ def conv1d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, gr
 
 
 def _pool1d(pool, x, pool_size, strides, padding, who):
-    x = _check_sequences(x, who)
+    x = check_sequences(x, who)
     pool_size = _one(pool_size, "pool_size", who)
     strides = pool_size if strides is None else _one(strides, "strides", who)
     _check_fits(x, pool_size, 1, str(padding).lower(), who, "pooling window")

@@ -38,11 +38,12 @@ except ImportError:  # they still live in ops.conv
     from tinygrad_edu.ops.conv import Col2Im, _padding
     from tinygrad_edu.ops.conv import _check_images as check_images
     from tinygrad_edu.ops.conv import _pair as pair
+from tinygrad_edu.ops.conv1d import check_sequences
 from tinygrad_edu.ops.shape import pad
 from tinygrad_edu.tensor import as_tensor
 
-__all__ = ["conv_transpose2d", "conv_transpose_output_size", "conv_transpose_crops",
-           "check_output_padding"]
+__all__ = ["conv_transpose2d", "conv_transpose1d", "conv_transpose_output_size",
+           "conv_transpose_crops", "check_output_padding"]
 
 
 def conv_transpose_output_size(size: int, window: int, stride: int, padding: str,
@@ -146,6 +147,53 @@ def conv_transpose2d(x, kernel, bias=None, strides=1, padding="valid", output_pa
             raise ValueError(f"{who}: bias must have shape ({out_channels},), got {bias.shape}")
         y = y + bias
     return y
+
+
+def conv_transpose1d(x, kernel, bias=None, strides=1, padding="valid", output_padding=None,
+                     dilation_rate=1):
+    """Transposed convolution of (batch, steps, in_channels) sequences (Keras's
+    ``Conv1DTranspose``): :func:`conv_transpose2d` on images of height 1, same rules.
+
+    y[n, t*s + a*d, o] += sum_c x[n, t, c] * k[a, o, c], then cropped to Keras's length;
+    backward: dx[n, t, c] = sum_{a,o} g[n, t*s + a*d, o] k[a, o, c] (a 1-D convolution of g),
+    dk[a, o, c] = sum_{n,t} g[n, t*s + a*d, o] x[n, t, c].
+
+    Args:
+        x: (batch, steps, in_channels).
+        kernel: (kernel_size, out_channels, in_channels).
+        bias: optional (out_channels,).
+        strides, output_padding (< strides), dilation_rate: ints; padding "valid" or "same".
+
+    >>> import tinygrad_edu as tg
+    >>> conv_transpose1d(tg.ones(2, 5, 3), tg.ones(4, 2, 3), strides=2, padding="same").shape
+    (2, 10, 2)
+    """
+    who = "conv_transpose1d"
+    x = check_sequences(x, who)
+    kernel = as_tensor(kernel)
+    if kernel.ndim != 3:
+        raise ValueError(f"{who}: kernel must have shape (kernel_size, out_channels, "
+                         f"in_channels), got {kernel.shape}")
+    steps = []
+    for name, value in (("strides", strides), ("dilation_rate", dilation_rate)):
+        if isinstance(value, (tuple, list)) and len(value) == 1:
+            value = value[0]
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{who}: {name} must be a positive int, got {value!r}")
+        steps.append(int(value))
+    if isinstance(output_padding, (tuple, list)) and len(output_padding) == 1:
+        output_padding = output_padding[0]
+    extra = None
+    if output_padding is not None:
+        if (isinstance(output_padding, bool) or not isinstance(output_padding, (int, np.integer))
+                or not 0 <= output_padding < steps[0]):
+            raise ValueError(f"{who}: output_padding must be None or an int >= 0 and smaller "
+                             f"than strides={steps[0]}, got {output_padding!r}")
+        extra = (0, int(output_padding))
+    y = conv_transpose2d(x.reshape(x.shape[0], 1, *x.shape[1:]), kernel.reshape(1, *kernel.shape),
+                         bias, strides=(1, steps[0]), padding=padding, output_padding=extra,
+                         dilation_rate=(1, steps[1]))
+    return y.reshape(y.shape[0], *y.shape[2:])
 
 
 def check_output_padding(output_padding, strides, who: str) -> tuple[int, int]:
