@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 
 import tinygrad_edu as tg
-from tinygrad_edu.op_cases import covered_ops
+from tinygrad_edu.op_cases import CASES, covered_ops
 from tinygrad_edu.ops import conv1d as conv1d_ops
 from tinygrad_edu.ops import conv_transpose, grouped_conv, upsampling
-from tinygrad_edu.ops.conv import same_padding
+from tinygrad_edu.ops.conv import conv2d, same_padding
 from tinygrad_edu.ops.conv_transpose import (
     conv_transpose1d,
     conv_transpose2d,
@@ -97,8 +97,19 @@ def test_grouped_conv2d_matches_torch(shape, window, filters, groups, strides, p
         return _nhwc(F.conv2d(x, k.permute(3, 2, 0, 1), b, stride=strides2, dilation=dilation2,
                               groups=groups))
 
-    _compare(lambda x, k, b: grouped_conv2d(x, k, b, strides, padding, dilation, groups),
+    _compare(lambda x, k, b: conv2d(x, k, b, strides, padding, dilation, groups=groups),
              theirs, arrays)
+
+
+def test_groups_1_is_the_ordinary_path_and_a_block_diagonal_kernel_agrees():
+    x = tg.Tensor(RNG.normal(size=(2, 6, 5, 4)), requires_grad=True, dtype=np.float64)
+    kernel = RNG.normal(size=(3, 3, 2, 6))
+    grouped = conv2d(x, tg.Tensor(kernel, dtype=np.float64), padding="same", groups=2)
+    full = np.zeros((3, 3, 4, 6))  # the same convolution as one ordinary kernel
+    full[:, :, :2, :3], full[:, :, 2:, 3:] = kernel[:, :, :, :3], kernel[:, :, :, 3:]
+    ordinary = conv2d(x, tg.Tensor(full, dtype=np.float64), padding="same")
+    np.testing.assert_allclose(grouped.numpy(), ordinary.numpy(), atol=1e-12)
+    assert ordinary.grad_fn is not None and type(ordinary.grad_fn).__name__ == "Convolution"
 
 
 @pytest.mark.parametrize("shape, window, multiplier, strides, padding, dilation", [
@@ -251,9 +262,9 @@ def test_float32_stays_float32():
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda: grouped_conv2d(tg.ones(1, 4, 4, 6), tg.ones(3, 3, 3, 4), groups=4),
+    (lambda: conv2d(tg.ones(1, 4, 4, 6), tg.ones(3, 3, 3, 4), groups=4),
      r"conv2d: groups=4 must divide both the 6 input channels and the 4 output.*\[1, 2\]"),
-    (lambda: grouped_conv2d(tg.ones(1, 4, 4, 6), tg.ones(3, 3, 2, 4), groups=2),
+    (lambda: conv2d(tg.ones(1, 4, 4, 6), tg.ones(3, 3, 2, 4), groups=2),
      r"in_channels // groups = 6 // 2 = 3, got kernel shape \(3, 3, 2, 4\)"),
     (lambda: depthwise_conv2d(tg.ones(1, 4, 4, 3), tg.ones(3, 3, 2, 1)),
      r"depthwise_conv2d: the input has 3 channels .* kernel \(3, 3, 2, 1\) is for 2"),
@@ -280,4 +291,4 @@ def test_every_op_of_the_family_has_an_op_case_row():
         conv1d_ops.__all__) | set(upsampling.__all__)
     assert family <= public
     assert family <= covered_ops()
-    assert "conv2d" in covered_ops()  # grouped convolution's rows are conv2d rows
+    assert {"conv2d/grouped", "conv2d/depthwise-groups"} <= {case.name for case in CASES}

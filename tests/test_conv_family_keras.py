@@ -1,6 +1,6 @@
-"""The convolution-family layers against Keras 3 (torch backend): Conv1D, DepthwiseConv2D,
-SeparableConv2D, Conv2DTranspose, Conv1DTranspose, the 1-D pooling layers, zero padding,
-cropping and upsampling.
+"""The convolution-family layers against Keras 3 (torch backend): Conv2D(groups), Conv1D,
+DepthwiseConv2D, SeparableConv2D, Conv2DTranspose, Conv1DTranspose, the 1-D pooling layers,
+zero padding, cropping and upsampling.
 
 Random weights go into the Keras layer and are copied into ours with get_weights /
 set_weights (same names, shapes and order, checked); the outputs, the gradients of a random
@@ -77,6 +77,16 @@ CONV1D = [
 @pytest.mark.parametrize("shape, filters, size, options", CONV1D)
 def test_conv1d_matches_keras(shape, filters, size, options):
     _compare("Conv1D", shape, filters, size, **options)
+
+
+@pytest.mark.parametrize("shape, filters, size, options", [
+    ((2, 7, 6, 4), 6, 3, {"groups": 2}),
+    ((1, 8, 8, 6), 9, (3, 2), {"groups": 3, "strides": 2, "padding": "same"}),
+    ((2, 7, 7, 4), 4, 3, {"groups": 4, "dilation_rate": 2, "activation": "relu"}),
+    ((2, 5, 5, 8), 4, 1, {"groups": 2, "use_bias": False}),
+])
+def test_grouped_conv2d_matches_keras(shape, filters, size, options):
+    _compare("Conv2D", shape, filters, size, **options)
 
 
 DEPTHWISE = [

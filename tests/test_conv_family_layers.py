@@ -14,6 +14,8 @@ RNG = np.random.default_rng(0)
 
 
 def test_weight_shapes_and_parameter_counts_follow_keras():
+    grouped = nn.Conv2D(6, 3, groups=3, input_shape=(8, 8, 6))
+    assert grouped.kernel.shape == (3, 3, 2, 6) and grouped.get_config()["groups"] == 3
     conv1d = nn.Conv1D(8, 5, groups=2, input_shape=(20, 4))
     assert conv1d.kernel.shape == (5, 2, 8) and conv1d.bias.shape == (8,)
     depthwise = nn.DepthwiseConv2D(3, depth_multiplier=2, input_shape=(8, 8, 3))
@@ -37,7 +39,7 @@ def test_glorot_uniform_limits_use_keras_fans():
 
 def _every_layer_model():
     return nn.Sequential([
-        nn.Conv2D(4, 3, padding="same", activation="relu", input_shape=(8, 8, 2)),
+        nn.Conv2D(4, 3, padding="same", activation="relu", input_shape=(8, 8, 2), groups=2),
         nn.DepthwiseConv2D(3, depth_multiplier=2, padding="same", depthwise_regularizer="l2"),
         nn.SeparableConv2D(5, 3, padding="same", pointwise_regularizer="l1",
                            pointwise_constraint="max_norm"),
@@ -137,6 +139,9 @@ def test_layer_gradients_with_respect_to_every_weight(make, shape):
      r"conv1d \(in conv1d\): the kernel of 5 steps does not fit in the 3 steps"),
     (lambda: nn.MaxPooling1D(5)(tg.ones(1, 3, 2)), r"max_pooling1d\): the pooling window of 5"),
     (lambda: nn.Conv1D(3, 3, groups=2), r"Conv1D: groups=2 must divide filters=3"),
+    (lambda: nn.Conv2D(6, 3, groups=4), r"Conv2D: groups=4 must divide filters=6"),
+    (lambda: nn.Conv2D(6, 3, groups=2)(tg.ones(1, 5, 5, 3)),
+     r"conv2d \(Conv2D\): groups=2 must divide both the 3 input channels"),
     (lambda: nn.Conv1D(4, 3, groups=4)(tg.ones(1, 6, 6)), r"groups=4 must divide both the 6"),
     (lambda: nn.DepthwiseConv2D(3)(tg.ones(2, 8, 8)), r"depthwise_conv2d \(DepthwiseConv2D\): "
                                                       r"expects 4-D input.*channel axis"),

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 from tinygrad_edu.op_cases import OpCase, _distinct
 from tinygrad_edu.ops import conv1d as conv1d_ops
+from tinygrad_edu.ops.conv import conv2d
 from tinygrad_edu.ops.conv_transpose import conv_transpose1d, conv_transpose2d
-from tinygrad_edu.ops.grouped_conv import depthwise_conv2d, grouped_conv2d
+from tinygrad_edu.ops.grouped_conv import depthwise_conv2d
 from tinygrad_edu.ops.upsampling import upsample2d
 
 CONV_FAMILY_CASES: list[OpCase] = [
     OpCase("conv2d/grouped", "conv2d",
-           lambda x, k, b: grouped_conv2d(x, k, b, strides=(1, 2), padding="same", groups=2),
+           lambda x, k, b: conv2d(x, k, b, strides=(1, 2), padding="same", groups=2),
            ((2, 4, 5, 4), (2, 3, 2, 4), (4,))),
+    OpCase("conv2d/depthwise-groups", "conv2d",
+           lambda x, k: conv2d(x, k, dilation_rate=(2, 1), groups=3),
+           ((1, 5, 4, 3), (2, 2, 1, 6))),
     OpCase("depthwise_conv2d/multiplier-strided", "depthwise_conv2d",
            lambda x, k, b: depthwise_conv2d(x, k, b, strides=2, padding="same"),
            ((1, 5, 4, 2), (3, 2, 2, 2), (4,))),

@@ -15,6 +15,7 @@ from tinygrad_edu.nn.layers import _activation_config, _kernel_and_bias_config
 from tinygrad_edu.nn.module import InputSpec, Module
 from tinygrad_edu.ops import conv as conv_ops
 from tinygrad_edu.ops import pooling
+from tinygrad_edu.ops.grouped_conv import check_groups
 
 __all__ = ["Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
            "GlobalMaxPooling2D"]
@@ -100,6 +101,8 @@ class Conv2D(Module):
         padding: "valid" (no padding, output (H - kh) // s + 1) or "same" (output ceil(H / s);
             zeros around the input, the odd one at the bottom/right as in TensorFlow).
         dilation_rate: int or (dh, dw): gaps between kernel taps.
+        groups: channel blocks (default 1): the kernel is (kh, kw, in_channels // groups,
+            filters) and each block of filters // groups filters sees one block of channels.
         activation, use_bias, kernel_initializer ("glorot_uniform", with fans
         kh*kw*in_channels and kh*kw*filters), bias_initializer, *_regularizer,
         *_constraint: as in Dense.
@@ -115,7 +118,7 @@ class Conv2D(Module):
     """
 
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid",
-                 data_format=None, dilation_rate=(1, 1), activation=None, use_bias=True,
+                 data_format=None, dilation_rate=(1, 1), groups=1, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None,
@@ -132,6 +135,11 @@ class Conv2D(Module):
         self.dilation_rate = _pair(dilation_rate, "dilation_rate", layer)
         if self.dilation_rate != (1, 1) and self.strides != (1, 1):
             raise ValueError(f"{layer}: strides > 1 cannot be combined with dilation_rate > 1")
+        if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups < 1:
+            raise ValueError(f"{layer}: groups must be a positive integer, got {groups!r}")
+        if self.filters % groups:
+            raise ValueError(f"{layer}: groups={groups} must divide filters={self.filters}")
+        self.groups = int(groups)
         self.activation = functional.get_activation(activation)
         self._activation_arg = _activation_config(activation, self.activation)
         self._is_linear = self.activation is functional.linear
@@ -155,8 +163,10 @@ class Conv2D(Module):
             raise ValueError(f"{self.name} (Conv2D): the number of input channels must be "
                              f"known, got input shape {shape}")
         kh, kw = self.kernel_size
-        self.add_weight("kernel", (kh, kw, int(channels), self.filters), self.kernel_initializer,
-                        self.kernel_regularizer, constraint=self.kernel_constraint)
+        check_groups(self.groups, int(channels), self.filters, f"{self.name} (Conv2D)")
+        self.add_weight("kernel", (kh, kw, int(channels) // self.groups, self.filters),
+                        self.kernel_initializer, self.kernel_regularizer,
+                        constraint=self.kernel_constraint)
         if self.use_bias:
             self.add_weight("bias", (self.filters,), self.bias_initializer, self.bias_regularizer,
                             constraint=self.bias_constraint)
@@ -164,7 +174,8 @@ class Conv2D(Module):
 
     def forward(self, x):
         out = conv_ops.conv2d(x, self.kernel, self.bias, strides=self.strides,
-                              padding=self.padding, dilation_rate=self.dilation_rate)
+                              padding=self.padding, dilation_rate=self.dilation_rate,
+                              groups=self.groups)
         return out if self._is_linear else self.activation(out)
 
     def compute_output_shape(self, input_shape):
@@ -181,6 +192,7 @@ class Conv2D(Module):
             "strides": list(self.strides),
             "padding": self.padding,
             "dilation_rate": list(self.dilation_rate),
+            "groups": self.groups,
             "activation": self._activation_arg,
             "use_bias": self.use_bias,
             **_kernel_and_bias_config(self),

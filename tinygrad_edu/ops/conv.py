@@ -44,6 +44,7 @@ from __future__ import annotations
 import numpy as np
 
 from tinygrad_edu.autograd import Function
+from tinygrad_edu.ops.grouped_conv import grouped_conv2d
 from tinygrad_edu.ops.pooling import avg_pool2d, max_pool2d
 from tinygrad_edu.ops.windows import (
     check_fits,
@@ -151,7 +152,7 @@ class ConvKernelGrad(Function):
         return dx, dg
 
 
-def conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1):
+def conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, groups=1):
     """2-D convolution (cross-correlation, like every framework) of an NHWC batch.
 
     y[n, i, j, o] = bias[o] + sum_{a,b,c} x_padded[n, i*sh + a*dh, j*sw + b*dw, c] * k[a, b, c, o]
@@ -167,6 +168,9 @@ def conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1):
         padding: "valid" (no padding: the output shrinks by kernel_size - 1) or "same"
             (zeros around the input so that the output is ceil(size / stride)).
         dilation_rate: int or (dh, dw): spacing between the kernel's taps.
+        groups: channel blocks; with groups > 1 the kernel is (kh, kw, in_channels // groups,
+            out_channels) and output block g sees only input block g
+            (:func:`~tinygrad_edu.ops.grouped_conv.grouped_conv2d`; groups=1 is this path).
 
     Returns:
         Shape (batch, out_height, out_width, out_channels).
@@ -183,6 +187,8 @@ def conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1):
             f"{who}: kernel must have shape (kernel_height, kernel_width, in_channels, "
             f"out_channels), got {kernel.shape}"
         )
+    if not (groups == 1 and not isinstance(groups, bool)):
+        return grouped_conv2d(x, kernel, bias, strides, padding, dilation_rate, groups, who)
     kh, kw, in_channels, out_channels = kernel.shape
     if x.shape[3] != in_channels:
         hint = " Pass images with the channels last."

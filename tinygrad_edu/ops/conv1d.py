@@ -95,10 +95,10 @@ def conv1d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, gr
     _check_fits(x, kernel.shape[0], dilation, mode, who, "kernel")
     images = x.reshape(x.shape[0], 1, x.shape[1], x.shape[2])
     kernel_2d = kernel.reshape(1, *kernel.shape)
-    if groups == 1:
+    if groups == 1 and not isinstance(groups, bool):
         y = conv2d(images, kernel_2d, bias, strides=(1, strides), padding=mode,
                    dilation_rate=(1, dilation))
-    else:
+    else:  # through grouped_conv2d directly, so that errors name conv1d
         y = grouped_conv2d(images, kernel_2d, bias, strides=(1, strides), padding=mode,
                            dilation_rate=(1, dilation), groups=groups, who=who)
     return y.reshape(y.shape[0], y.shape[2], y.shape[3])

@@ -2,21 +2,22 @@
 
 A transposed convolution is the backward pass of a convolution with respect to its input,
 run forward: every input pixel spreads a kernel-weighted copy of itself over a kh x kw patch
-of the output, patches ``strides`` apart, adding where they overlap. In the symbols of
-:mod:`tinygrad_edu.ops.conv` (kernel k of shape (kh, kw, out_channels, in_channels), as Keras's
-``Conv2DTranspose`` stores it)::
+of the output, patches ``strides`` apart, adding where they overlap. With the kernel k of
+shape (kh, kw, out_channels, in_channels), as Keras's ``Conv2DTranspose`` stores it::
 
-    cols[n, i, j, a, b, o] = sum_c x[n, i, j, c] * k[a, b, o, c]          (one matrix product)
-    full[n, i*sh + a*dh, j*sw + b*dw, o] += cols[n, i, j, a, b, o]         (Col2Im)
+    full[n, i*sh + a*dh, j*sw + b*dw, o] += sum_c x[n, i, j, c] * k[a, b, o, c]
     y = full cropped (or extended with zeros) to Keras's output size, + bias
 
-Backward, with g = dL/dy padded back to the full size (g_full) and gcols = Im2Col(g_full):
+That is exactly ``ConvInputGrad`` of :mod:`tinygrad_edu.ops.conv` (conv2d's input gradient)
+with x in the place of the output gradient and k as a (kh, kw, in, out) convolution kernel,
+so this op is that node plus a crop. Backward, with g_full = dL/dy padded back to the full
+size:
 
-    dx[n, i, j, c] = sum_{a,b,o} gcols[n, i, j, a, b, o] * k[a, b, o, c]   (a convolution of g)
-    dk[a, b, o, c] = sum_{n,i,j} gcols[n, i, j, a, b, o] * x[n, i, j, c]
+    dx[n, i, j, c] = sum_{a,b,o} g_full[n, i*sh + a*dh, j*sw + b*dw, o] * k[a, b, o, c]
+                                                          (the convolution of g_full by k)
+    dk[a, b, o, c] = sum_{n,i,j} g_full[n, i*sh + a*dh, j*sw + b*dw, o] * x[n, i, j, c]
 
-Col2Im's backward is Im2Col and the rest are products and slices of tensors, so the second
-derivative comes for free.
+Both are again the convolution's own nodes, so every derivative order is there.
 
 Output size (Keras's rule, with the effective window K = (k - 1) * d + 1):
 
@@ -31,15 +32,10 @@ from __future__ import annotations
 
 import numpy as np
 
-try:  # the window helpers' own module
-    from tinygrad_edu.ops.windows import Col2Im, check_images, pair
-    from tinygrad_edu.ops.windows import padding_mode as _padding
-except ImportError:  # they still live in ops.conv
-    from tinygrad_edu.ops.conv import Col2Im, _padding
-    from tinygrad_edu.ops.conv import _check_images as check_images
-    from tinygrad_edu.ops.conv import _pair as pair
+from tinygrad_edu.ops.conv import ConvInputGrad
 from tinygrad_edu.ops.conv1d import check_sequences
 from tinygrad_edu.ops.shape import pad
+from tinygrad_edu.ops.windows import check_images, padding_mode, pair
 from tinygrad_edu.tensor import as_tensor
 
 __all__ = ["conv_transpose2d", "conv_transpose1d", "conv_transpose_output_size",
@@ -123,7 +119,7 @@ def conv_transpose2d(x, kernel, bias=None, strides=1, padding="valid", output_pa
         kernel = kernel.astype(x.data.dtype)
     strides = pair(strides, "strides", who)
     dilation = pair(dilation_rate, "dilation_rate", who)
-    mode = _padding(padding, who)
+    mode = padding_mode(padding, who)
     if dilation != (1, 1) and strides != (1, 1):
         raise ValueError(f"{who}: strides > 1 together with dilation_rate > 1 is not "
                          "supported (Keras refuses it too)")
@@ -131,13 +127,12 @@ def conv_transpose2d(x, kernel, bias=None, strides=1, padding="valid", output_pa
     if output_padding is not None:
         extra = check_output_padding(output_padding, strides, who)
     batch, height, width, _ = x.shape
-    cols = x.reshape(batch * height * width, in_channels) @ kernel.reshape(
-        kh * kw * out_channels, in_channels).T
-    cols = cols.reshape(batch, height, width, kh, kw, out_channels)
     full_h = (height - 1) * strides[0] + (kh - 1) * dilation[0] + 1
     full_w = (width - 1) * strides[1] + (kw - 1) * dilation[1] + 1
-    y = Col2Im.apply(cols, input_shape=(batch, full_h, full_w, out_channels), strides=strides,
-                     dilation=dilation)
+    # conv2d's input gradient, with x as the output gradient of a convolution whose kernel
+    # (kh, kw, in=out_channels, out=in_channels) is exactly this kernel
+    y = ConvInputGrad.apply(x, kernel, input_shape=(batch, full_h, full_w, out_channels),
+                            strides=strides, dilation=dilation)
     crops = [conv_transpose_crops(k, s, mode, p, d)
              for k, s, p, d in zip((kh, kw), strides, extra, dilation)]
     y = _crop_or_extend(y, crops)
@@ -145,6 +140,8 @@ def conv_transpose2d(x, kernel, bias=None, strides=1, padding="valid", output_pa
         bias = as_tensor(bias)
         if bias.shape != (out_channels,):
             raise ValueError(f"{who}: bias must have shape ({out_channels},), got {bias.shape}")
+        if bias.data.dtype != y.data.dtype:
+            bias = bias.astype(y.data.dtype)
         y = y + bias
     return y
 

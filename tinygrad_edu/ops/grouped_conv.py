@@ -26,17 +26,16 @@ from __future__ import annotations
 
 import numpy as np
 
-try:  # the window helpers' own module
-    from tinygrad_edu.ops.windows import Im2Col, check_fits, check_images, pad_spatial, pair
-    from tinygrad_edu.ops.windows import padding_mode as _padding
-except ImportError:  # they still live in ops.conv
-    from tinygrad_edu.ops.conv import Im2Col, _padding
-    from tinygrad_edu.ops.conv import _check_fits as check_fits
-    from tinygrad_edu.ops.conv import _check_images as check_images
-    from tinygrad_edu.ops.conv import _pad_spatial as pad_spatial
-    from tinygrad_edu.ops.conv import _pair as pair
 from tinygrad_edu.ops.einsum import einsum
 from tinygrad_edu.ops.shape import stack
+from tinygrad_edu.ops.windows import (
+    Im2Col,
+    check_fits,
+    check_images,
+    pad_spatial,
+    padding_mode,
+    pair,
+)
 from tinygrad_edu.tensor import as_tensor
 
 __all__ = ["grouped_conv2d", "depthwise_conv2d", "check_groups"]
@@ -93,7 +92,7 @@ def grouped_conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_ra
     if dilation != (1, 1) and strides != (1, 1):
         raise ValueError(f"{who}: strides > 1 together with dilation_rate > 1 is not "
                          "supported (Keras refuses it too)")
-    if _padding(padding, who) == "same":
+    if padding_mode(padding, who) == "same":
         x = pad_spatial(x, (kh, kw), strides, dilation, 0.0)
     else:
         check_fits(x, (kh, kw), dilation, who, "kernel")
@@ -114,6 +113,8 @@ def grouped_conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_ra
         bias = as_tensor(bias)
         if bias.shape != (out_channels,):
             raise ValueError(f"{who}: bias must have shape ({out_channels},), got {bias.shape}")
+        if bias.data.dtype != y.data.dtype:
+            bias = bias.astype(y.data.dtype)
         y = y + bias
     return y
 

@@ -18,13 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
-try:  # the window helpers' own module
-    from tinygrad_edu.ops.windows import check_images, pair
-except ImportError:  # they still live in ops.conv
-    from tinygrad_edu.ops.conv import _check_images as check_images
-    from tinygrad_edu.ops.conv import _pair as pair
 from tinygrad_edu.ops.einsum import einsum
 from tinygrad_edu.ops.rearrange import repeat
+from tinygrad_edu.ops.windows import check_images, pair
 from tinygrad_edu.tensor import Tensor
 
 __all__ = ["upsample2d", "bilinear_weights"]
