@@ -147,6 +147,20 @@ def zip_bomb(tmp_path):
     return path
 
 
+def keras_file_with(tmp_path, change):
+    """A .keras file of the small model whose config.json ``change`` rewrote."""
+    path = tmp_path / "m.keras"
+    model(compiled=False).save(path)
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    config = json.loads(members["config.json"])
+    members["config.json"] = change(config) or json.dumps(config)
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
 def idx_file(tmp_path, payload, name="data-idx1-ubyte"):
     path = tmp_path / name
     path.write_bytes(payload)
@@ -477,6 +491,20 @@ MISTAKES = [
         model(False).save_weights(path), tg.load_model(path)))(p / "w.npz"), "weights only"),
     _t("save into a missing folder", lambda p: model(False).save(p / "no" / "such" / "m.npz"),
        "folder"),
+    # Keras files
+    _t("load .keras with an unknown layer", lambda p: tg.load_model(keras_file_with(
+        p, lambda c: c["config"]["layers"][1].update(class_name="Dense2"))),
+       "unknown layer class 'Dense2'"),
+    _t("load .keras with a float16 layer", lambda p: tg.load_model(keras_file_with(
+        p, lambda c: c["config"]["layers"][1]["config"].update(dtype="float16"))), "float32"),
+    _t("load .keras whose config is not JSON", lambda p: tg.load_model(keras_file_with(
+        p, lambda c: "{oops")), "not valid JSON"),
+    _t("load .keras as Functional without input_layers", lambda p: tg.load_model(
+        keras_file_with(p, lambda c: c.update(class_name="Functional"))), "input_layers"),
+    _t("save_weights .weights.h5 into a missing folder", lambda p: model(False).save_weights(
+        p / "no" / "w.weights.h5"), "folder"),
+    _t("TensorBoard update_freq a word", lambda p: tg.callbacks.TensorBoard(
+        p, update_freq="often"), "update_freq"),
     _t("save into a file as folder", lambda p: model(False).save(
         idx_file(p, b"x", "f") / "m.npz"), "folder"),
     _t("save to a number", lambda p: model(False).save(123), "file path"),

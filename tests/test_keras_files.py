@@ -386,3 +386,101 @@ def test_initializers_regularizers_and_constraints_travel_both_ways(tmp_path):
     assert type(twin.kernel_initializer).__name__ == "RandomNormal"
     assert float(twin.kernel_regularizer.l1) == pytest.approx(0.01)
     assert float(twin.kernel_constraint.max_value) == pytest.approx(2.0)
+
+
+def keras2_file(path, weights):
+    """A model file in Keras 2's HDF5 layout (tf.keras ``model.save("m.h5")``), written
+    field by field as Keras 2 lays it out: configs as JSON attributes, weights named
+    ``layer/weight:0`` and listed per layer, optimizer slots named after their weights."""
+    dense = {"trainable": True, "dtype": "float32", "use_bias": True,
+             "kernel_initializer": {"class_name": "GlorotUniform", "config": {"seed": None}},
+             "bias_initializer": {"class_name": "Zeros", "config": {}},
+             "kernel_regularizer": None, "bias_regularizer": None,
+             "activity_regularizer": None, "kernel_constraint": None, "bias_constraint": None}
+    layers = [
+        {"class_name": "InputLayer", "config": {"batch_input_shape": [None, 4],
+                                                "dtype": "float32", "sparse": False,
+                                                "ragged": False, "name": "dense_input"}},
+        {"class_name": "Dense", "config": {"name": "dense", "units": 3, "activation": "relu",
+                                           "batch_input_shape": [None, 4], **dense}},
+        {"class_name": "BatchNormalization", "config": {
+            "name": "batch_normalization", "trainable": True, "dtype": "float32",
+            "axis": [1], "momentum": 0.99, "epsilon": 0.001, "center": True, "scale": True,
+            "beta_initializer": {"class_name": "Zeros", "config": {}},
+            "gamma_initializer": {"class_name": "Ones", "config": {}},
+            "moving_mean_initializer": {"class_name": "Zeros", "config": {}},
+            "moving_variance_initializer": {"class_name": "Ones", "config": {}},
+            "beta_regularizer": None, "gamma_regularizer": None, "beta_constraint": None,
+            "gamma_constraint": None}},
+        {"class_name": "Dense", "config": {"name": "dense_1", "units": 2,
+                                           "activation": "softmax", **dense}}]
+    model_config = {"class_name": "Sequential", "config": {"name": "sequential",
+                                                           "layers": layers}}
+    training = {"loss": "categorical_crossentropy", "loss_weights": None,
+                "metrics": [[{"class_name": "MeanMetricWrapper", "config": {
+                    "name": "accuracy", "dtype": "float32", "fn": "categorical_accuracy"}}]],
+                "weighted_metrics": None,
+                "optimizer_config": {"class_name": "Adam", "config": {
+                    "name": "Adam", "learning_rate": 0.001, "decay": 0.0, "beta_1": 0.9,
+                    "beta_2": 0.999, "epsilon": 1e-07, "amsgrad": False}}}
+    names = {"dense": ["kernel", "bias"], "dense_1": ["kernel", "bias"],
+             "batch_normalization": ["gamma", "beta", "moving_mean", "moving_variance"]}
+    with h5py.File(path, "w") as store:
+        store.attrs["keras_version"] = b"2.10.0"
+        store.attrs["backend"] = b"tensorflow"
+        store.attrs["model_config"] = json.dumps(model_config).encode()
+        store.attrs["training_config"] = json.dumps(training).encode()
+        group = store.create_group("model_weights")
+        group.attrs["layer_names"] = np.array([b"dense", b"batch_normalization", b"dense_1"])
+        for layer, keys in names.items():
+            node = group.create_group(layer)
+            node.attrs["weight_names"] = np.array([f"{layer}/{k}:0".encode() for k in keys])
+            for key in keys:
+                node.create_dataset(f"{layer}/{key}:0", data=weights[f"{layer}/{key}"])
+        optimizer = store.create_group("optimizer_weights")
+        trainable = [f"{layer}/{k}" for layer, keys in names.items() for k in keys
+                     if "moving" not in k]
+        slot_names = ["Adam/iter:0"] + [f"Adam/{w}/{slot}:0" for slot in ("m", "v")
+                                        for w in trainable]
+        optimizer.attrs["weight_names"] = np.array([name.encode() for name in slot_names])
+        optimizer.create_dataset("Adam/iter:0", data=np.int64(7))
+        for name in slot_names[1:]:
+            weight = name.split("/", 1)[1].rsplit("/", 1)[0]
+            scale = 1.0 if name.endswith("/m:0") else 2.0
+            optimizer.create_dataset(name, data=scale * weights[weight] ** 2)
+
+
+def test_a_keras_2_hdf5_model_file_is_read_with_its_optimizer_state(tmp_path):
+    reference = keras.Sequential([keras.Input((4,)), L.Dense(3, activation="relu"),
+                                  L.BatchNormalization(), L.Dense(2, activation="softmax")])
+    values = [RNG.normal(0, 0.5, w.shape).astype("float32") + (1.0 if "variance" in w.path
+                                                                 else 0.0)
+              for w in reference.weights]
+    reference.set_weights(values)
+    keys = ["dense/kernel", "dense/bias", "batch_normalization/gamma",
+            "batch_normalization/beta", "batch_normalization/moving_mean",
+            "batch_normalization/moving_variance", "dense_1/kernel", "dense_1/bias"]
+    weights = dict(zip(keys, values))
+    keras2_file(tmp_path / "keras2.h5", weights)
+    model = tg.load_model(tmp_path / "keras2.h5")
+    x = RNG.random((5, 4)).astype("float32")
+    np.testing.assert_allclose(model.predict(x, verbose=0), reference.predict(x, verbose=0),
+                               rtol=1e-6, atol=1e-6)
+    assert model.optimizer.iterations == 7
+    np.testing.assert_allclose(model.optimizer.m[0], weights["dense/kernel"] ** 2)
+    np.testing.assert_allclose(model.optimizer.v[3], 2 * weights["batch_normalization/beta"] ** 2)
+    history = model.fit(x, np.eye(2, dtype="float32")[[0, 1, 0, 1, 1]], verbose=0).history
+    assert set(history) == {"loss", "accuracy"}
+    twin = nn.Sequential([nn.Dense(3, activation="relu", input_shape=(4,)),
+                          nn.BatchNormalization(), nn.Dense(2, activation="softmax")])
+    twin.load_weights(tmp_path / "keras2.h5")  # by layer name, as Keras 2 does
+    np.testing.assert_allclose(twin.predict(x, verbose=0), reference.predict(x, verbose=0),
+                               rtol=1e-6, atol=1e-6)
+
+
+def test_a_hostile_size_fails_before_the_memory_is_taken(tmp_path):
+    path = _saved(keras_models()["dense"][0](), tmp_path)
+    changed = _config_with(path, tmp_path, lambda c: c["config"]["layers"][1]["config"].update(
+        units=30_000_000))
+    with pytest.raises(ValueError, match="more than the .* values left in the file"):
+        tg.load_model(changed)

@@ -54,8 +54,9 @@ KERAS_ONLY_DEFAULTS = {
     "implementation": 2, "input_axes": None, "output_axes": None, "input_length": None,
     "seed": None, "use_cudnn": "auto", "noise_shape": None,
 }
-# Keys that mean nothing once another key has its neutral value (renorm is False).
-_IRRELEVANT = {"renorm_momentum"}
+# Keys that mean nothing once another key has its neutral value (renorm is False), or that
+# are read elsewhere (Keras 2's batch_input_shape on a first layer gives the model's input).
+_IRRELEVANT = {"renorm_momentum", "batch_input_shape"}
 # Layer classes that are containers or internals, not Keras layers.
 _NOT_KERAS = {"Module", "ModuleList", "Sequential", "RecurrentLayer", "Model", "InputLayer"}
 # Where Keras keeps the weights of a layer that holds sub-layers: attribute -> our attribute.

@@ -44,8 +44,8 @@ from tinygrad_edu.archive import MAX_ARCHIVE_BYTES, MAX_TEXT_BYTES, check_sizes
 from tinygrad_edu.atomic_write import atomic_write, file_path
 from tinygrad_edu.io import keras_optimizer
 from tinygrad_edu.io.keras_config import keras_entry, layer_from_keras
-from tinygrad_edu.io.weights_h5 import open_h5, read_weights, write_weights
-from tinygrad_edu.nn.parameter import snake_case
+from tinygrad_edu.io.weights_h5 import declared_values, open_h5, read_weights, write_weights
+from tinygrad_edu.nn.parameter import allocation_budget, snake_case
 
 __all__ = ["save_keras", "load_keras", "load_keras_weights", "model_config",
            "model_from_config", "compile_config", "compile_from_config", "KERAS_VERSION"]
@@ -226,8 +226,13 @@ def compile_from_config(model, config, where: str, optimizer_vars=None) -> None:
     if config.get("steps_per_execution", 1) != 1:
         warnings.warn(f"{where}: compile option steps_per_execution="
                       f"{config['steps_per_execution']!r} is ignored", stacklevel=3)
+    metrics = _metrics_read(config.get("metrics"))
+    single = len(getattr(model, "output_names", None) or [None]) == 1
+    if single and isinstance(metrics, list) and len(metrics) == 1 and isinstance(
+            metrics[0], list):
+        metrics = metrics[0]  # Keras 2 lists a single output's metrics in a list of their own
     model.compile(optimizer=optimizer, loss=_loss_from_keras(config.get("loss"), where),
-                  metrics=_metrics_read(config.get("metrics")),
+                  metrics=metrics,
                   loss_weights=config.get("loss_weights"),
                   weighted_metrics=_metrics_read(config.get("weighted_metrics")))
     if optimizer_vars is not None:
@@ -310,8 +315,9 @@ def load_keras(path, compile=True):  # noqa: A002 (Keras's argument name)
         raise FileNotFoundError(f"load_model: no such file: {path!r}")
     where = f"load_model: {path!r}"
     config, weights = read_keras_zip(path, "load_model")
-    model = model_from_config(config, where)
     with open_h5(io.BytesIO(weights), "load_model", path) as store:
+        with allocation_budget(declared_values(store, "load_model", path), where):
+            model = model_from_config(config, where)
         optimizer_vars = read_weights(store, model, "load_model", path)
         if compile and config.get("compile_config"):
             source = None if optimizer_vars is None else keras_optimizer.h5_reader(

@@ -25,6 +25,9 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
+
+import numpy as np
 
 from tinygrad_edu.atomic_write import atomic_path, file_path
 from tinygrad_edu.io import keras_optimizer
@@ -32,12 +35,14 @@ from tinygrad_edu.io.keras_config import _SUBLAYERS, layer_weights
 from tinygrad_edu.io.weights_h5 import (
     H5_MAGIC,
     _assign,
+    declared_values,
     legacy_layer_weights,
     open_h5,
     read_dataset,
     read_weights,
     write_weights,
 )
+from tinygrad_edu.nn.parameter import allocation_budget
 
 __all__ = ["save_weights_h5", "load_weights_h5", "load_legacy_h5", "is_h5"]
 
@@ -127,17 +132,62 @@ def _json_attribute(store, key, who, path):
         raise ValueError(f"{who}: {path!r}: the {key} attribute is not valid JSON") from None
 
 
-def _legacy_optimizer(store, optimizer, who, path):
+# Keras 2's slot names -> ours, per optimizer (its files name every slot variable)
+_KERAS2_SLOTS = {"m": "m", "v": "v", "vhat": "v_max", "momentum": "velocity", "rms": "v",
+                 "mg": "g_avg", "accumulator": "accumulator", "accum_grad": "accumulated_grad",
+                 "accum_var": "accumulated_delta"}
+_KERAS2_SECOND = {"Adamax": {"v": "u"}}
+
+
+def _keras2_optimizer(node, names, model, who, path) -> bool:
+    """Restore Keras 2's optimizer variables by their names (``Adam/iter:0``,
+    ``Adam/dense/kernel/m:0``); False (nothing changed) when a name does not fit."""
+    optimizer = model.optimizer
+    by_path = {f"{layer.name}/{key}": tensor for layer in _model_layers(model)
+               for key, tensor in layer._parameters.items() if tensor is not None}
+    position = {id(param): i for i, param in enumerate(optimizer.params)}
+    aliases = {**_KERAS2_SLOTS, **_KERAS2_SECOND.get(type(optimizer).__name__, {})}
+    slots = {slot: list(getattr(optimizer, slot)) for slot in optimizer.slot_names}
+    iterations = None
+    for name in names:
+        parts = name.removesuffix(":0").split("/")
+        if parts[-1] in ("iter", "iterations"):
+            iterations = int(read_dataset(node, name, who, path, ()))
+            continue
+        if len(parts) < 4 or parts[-1] not in aliases:
+            return False
+        slot = aliases[parts[-1]]
+        tensor = by_path.get(f"{parts[1]}/{parts[-2]}")
+        if slot not in slots or tensor is None or id(tensor) not in position:
+            return False
+        value = read_dataset(node, name, who, path, tensor.shape)
+        slots[slot][position[id(tensor)]] = value.astype(tensor.dtype)
+    for slot, arrays in slots.items():
+        setattr(optimizer, slot, arrays)
+    if iterations is not None:
+        optimizer.iterations = iterations
+    return True
+
+
+def _legacy_optimizer(store, model, who, path) -> None:
+    """The optimizer state of a legacy HDF5 model file: Keras 3 writes it in its own flat
+    order, Keras 2 by name."""
     node = store.get("optimizer_weights")
     if node is None:
-        return None
+        return
     names = [n.decode() if isinstance(n, bytes) else str(n)
-             for n in node.attrs.get("weight_names", [])]
+             for n in np.asarray(node.attrs.get("weight_names", [])).ravel().tolist()]
+    if any(name.endswith(":0") for name in names):
+        if not _keras2_optimizer(node, names, model, who, path):
+            warnings.warn(f"{who}: {path!r}: the optimizer variables ({names[:3]}...) do not "
+                          "match this optimizer; it starts from a fresh state", stacklevel=3)
+        return
 
     def read(index, shape):
         return read_dataset(node, names[index], who, path, shape)
 
-    return len(names), read
+    keras_optimizer.load_optimizer_arrays(model.optimizer, (len(names), read), who, path,
+                                          model)
 
 
 def load_legacy_h5(path, compile=True):  # noqa: A002 (Keras's argument name)
@@ -152,14 +202,12 @@ def load_legacy_h5(path, compile=True):  # noqa: A002 (Keras's argument name)
         if config is None:
             raise ValueError(f"{where} holds weights only (no model_config); build the model "
                              "in code, then call model.load_weights(path)")
-        model = model_from_config(config, where)
+        with allocation_budget(declared_values(store, "load_model", path), where):
+            model = model_from_config(config, where)
         _load_legacy_weights(store, model, "load_model", path)
         training = _json_attribute(store, "training_config", "load_model", path)
         if compile and isinstance(training, dict):
             compile_config = {**training, "optimizer": training.get("optimizer_config")}
             compile_from_config(model, compile_config, where, None)
-            source = _legacy_optimizer(store, model.optimizer, "load_model", path)
-            if source is not None:
-                keras_optimizer.load_optimizer_arrays(model.optimizer, source, where, path,
-                                                      model)
+            _legacy_optimizer(store, model, "load_model", path)
     return model

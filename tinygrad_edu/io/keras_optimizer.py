@@ -43,7 +43,8 @@ SLOT_GROUPS = {
 # Keras optimizer options that change nothing at these values.
 _NEUTRAL = {"use_ema": False, "ema_overwrite_frequency": None, "loss_scale_factor": None,
             "gradient_accumulation_steps": None, **KERAS_ONLY_DEFAULTS}
-_IGNORED = {"ema_momentum"}  # meaningful only with use_ema
+# meaningful only with use_ema; or about how Keras 2 ran, not what it computes
+_IGNORED = {"ema_momentum", "jit_compile", "is_legacy_optimizer"}
 
 
 def _class_name(optimizer, who) -> str:

@@ -26,8 +26,8 @@ import numpy as np
 from tinygrad_edu.io.keras_config import container_names, weight_groups
 from tinygrad_edu.nn.module import Module
 
-__all__ = ["require_h5py", "open_h5", "model_groups", "write_weights", "read_weights",
-           "read_dataset", "legacy_layer_weights", "H5_MAGIC"]
+__all__ = ["require_h5py", "open_h5", "declared_values", "model_groups", "write_weights",
+           "read_weights", "read_dataset", "legacy_layer_weights", "H5_MAGIC"]
 
 H5_MAGIC = b"\x89HDF\r\n\x1a\n"
 
@@ -50,6 +50,28 @@ def open_h5(source, who: str, path: str, mode: str = "r"):
         return h5py.File(source, mode)
     except OSError as error:
         raise ValueError(f"{who}: {path!r} is damaged or not an HDF5 file ({error})") from None
+
+
+def declared_values(store, who: str, path: str) -> int:
+    """How many numbers the file's weight datasets declare (the optimizer's left out): what
+    the architecture may allocate while it is rebuilt. Over the archive limit is an error."""
+    from tinygrad_edu.archive import MAX_ARCHIVE_BYTES
+
+    h5py = require_h5py()
+    sizes = []
+
+    def count(name, item):
+        if isinstance(item, h5py.Dataset) and not name.startswith(("optimizer",
+                                                                   "optimizer_weights")):
+            sizes.append((int(item.size), item.dtype.itemsize))
+
+    store.visititems(count)
+    total = sum(size * width for size, width in sizes)
+    if total > MAX_ARCHIVE_BYTES:
+        raise ValueError(f"{who}: {path!r} declares {total:,} bytes of weights, more than the "
+                         f"limit of {MAX_ARCHIVE_BYTES:,} (tinygrad_edu.archive."
+                         "MAX_ARCHIVE_BYTES); refusing to load it")
+    return sum(size for size, _ in sizes)
 
 
 def _is_model(layer) -> bool:
