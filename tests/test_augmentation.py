@@ -221,6 +221,21 @@ def test_a_seed_repeats_the_sequence_and_manual_seed_repeats_unseeded_layers(mak
         np.testing.assert_array_equal(a, b)
 
 
+def test_keras_set_random_seed_repeats_an_augmented_training_run():
+    from tinygrad_edu import keras as ours_keras
+
+    def run():
+        ours_keras.utils.set_random_seed(5)
+        model = nn.Sequential([nn.RandomRotation(0.1, input_shape=(7, 9, 2)),
+                               nn.RandomFlip(), nn.Flatten(), nn.Dense(2)])
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        model.fit(IMAGES, np.array([0, 1, 0]), epochs=3, batch_size=2, verbose=0)
+        return model.get_weights()
+
+    for a, b in zip(run(), run()):
+        np.testing.assert_array_equal(a, b)
+
+
 def _arguments(make):
     layer = make()
     return {"RandomFlip": (), "RandomTranslation": (0.3, 0.3), "RandomRotation": (0.5,),
@@ -283,3 +298,28 @@ def test_configs_rebuild_the_layers():
         layer = make()
         config = layer.get_config()
         assert type(layer).from_config(config).get_config() == config
+
+
+def test_keras_files_carry_the_layers_both_ways(tmp_path):
+    keras = pytest.importorskip("keras")
+    from tinygrad_edu import keras as ours_keras
+
+    L = ours_keras.layers
+    norm = L.Normalization(axis=None)
+    # RandomCrop is left out: Keras 3.15's own RandomCrop returns the input unchanged at
+    # inference (see its docstring here), so the two predictions would differ by design.
+    model = ours_keras.Sequential([
+        ours_keras.Input((8, 8, 1)), L.Rescaling(1 / 255), norm, L.RandomFlip("horizontal"),
+        L.RandomRotation(0.1), L.RandomZoom(0.1, 0.2), L.RandomTranslation(0.1, 0.1),
+        L.RandomContrast(0.2), L.Resizing(5, 6, pad_to_aspect_ratio=True), L.CenterCrop(4, 4),
+        L.Flatten(), L.Dense(3)])
+    pixels = (RNG.random((4, 8, 8, 1)) * 255).astype(np.float32)
+    norm.adapt(pixels / 255)
+    model.save(tmp_path / "ours.keras")
+    theirs = keras.models.load_model(tmp_path / "ours.keras")
+    expected = model.predict(pixels, verbose=0)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(theirs.predict(pixels, verbose=0)),
+                               expected, rtol=1e-5, atol=1e-5)
+    theirs.save(tmp_path / "theirs.keras")
+    back = ours_keras.models.load_model(tmp_path / "theirs.keras")
+    np.testing.assert_allclose(back.predict(pixels, verbose=0), expected, rtol=1e-5, atol=1e-5)

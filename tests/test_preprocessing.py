@@ -38,8 +38,11 @@ def test_normalization_adapt_equals_keras(axis):
     keras_layer, layer = layers.Normalization(axis=axis), nn.Normalization(axis=axis)
     keras_layer.adapt(IMAGES)
     layer.adapt(IMAGES)
-    for ours_weight, keras_weight in zip(layer.get_weights(), keras_layer.get_weights()):
+    (mean, variance, count), keras_weights = layer.get_weights(), keras_layer.get_weights()
+    assert len(keras_weights) == 3  # mean, variance, count
+    for ours_weight, keras_weight in zip((mean, variance), keras_weights):
         np.testing.assert_allclose(ours_weight, keras_weight, rtol=1e-5)
+    assert count == IMAGES.size // mean.size
     np.testing.assert_allclose(ours(layer, IMAGES), to_numpy(keras_layer(IMAGES)), rtol=1e-5,
                                atol=1e-5)
 
@@ -79,7 +82,7 @@ def test_given_statistics_invert_and_zero_variance_equal_keras():
 def test_the_adapted_statistics_are_non_trainable_weights_saved_with_the_model(tmp_path):
     model = nn.Sequential([nn.Normalization(input_shape=(4,)), nn.Dense(1)])
     model.layers[0].adapt(FEATURES)
-    assert [w.shape for w in model.layers[0].non_trainable_weights] == [(4,), (4,)]
+    assert [w.shape for w in model.layers[0].non_trainable_weights] == [(4,), (4,), ()]
     assert all(p.shape != (4,) or p is model.layers[1].bias for p in model.parameters())
     before = model.layers[0].mean.numpy().copy()
     model.compile(optimizer="sgd", loss="mse")
@@ -103,13 +106,12 @@ def test_normalization_gradient_is_the_upstream_over_the_deviation():
 
 @pytest.mark.parametrize("size", [(3, 4), (14, 5), (7, 9), (20, 31)], ids=str)
 @pytest.mark.parametrize("interpolation", ["bilinear", "nearest"])
-@pytest.mark.parametrize("crop", [False, True])
-def test_resizing_equals_keras(size, interpolation, crop):
+@pytest.mark.parametrize("aspect", [{}, {"crop_to_aspect_ratio": True},
+                                    {"pad_to_aspect_ratio": True, "fill_value": 9.0}], ids=str)
+def test_resizing_equals_keras(size, interpolation, aspect):
     layers, to_numpy = keras_layers()
-    expected = to_numpy(layers.Resizing(*size, interpolation=interpolation,
-                                        crop_to_aspect_ratio=crop)(IMAGES))
-    got = ours(nn.Resizing(*size, interpolation=interpolation, crop_to_aspect_ratio=crop),
-               IMAGES)
+    expected = to_numpy(layers.Resizing(*size, interpolation=interpolation, **aspect)(IMAGES))
+    got = ours(nn.Resizing(*size, interpolation=interpolation, **aspect), IMAGES)
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-4)  # 0..255 pixels
     single = to_numpy(layers.Resizing(*size, interpolation=interpolation)(IMAGES[0]))
     np.testing.assert_allclose(ours(nn.Resizing(*size, interpolation=interpolation),
@@ -146,6 +148,9 @@ MISTAKES = [
     (lambda: nn.Rescaling("1/255"), TypeError, r"Rescaling: scale must be a number"),
     (lambda: nn.Resizing(0, 4), ValueError, r"Resizing: height must be a positive integer"),
     (lambda: nn.Resizing(2, 4, interpolation="area"), ValueError, r"interpolation must be"),
+    (lambda: nn.Resizing(2, 4, antialias=True), ValueError, r"antialias=True is not supported"),
+    (lambda: nn.Resizing(2, 4, crop_to_aspect_ratio=True, pad_to_aspect_ratio=True),
+     ValueError, r"Resizing: choose crop_to_aspect_ratio or pad_to_aspect_ratio"),
     (lambda: nn.Resizing(2, 2)(tg.ones(4, 28 * 28)), ValueError, r"resize: expects "
      r"channels-last images"),
 ]
@@ -167,7 +172,8 @@ def test_summary_says_where_the_normalization_statistics_come_from(capsys):
     model = nn.Sequential([nn.Normalization(input_shape=(4,)), nn.Dense(1)])
     model.summary()
     text = " ".join(capsys.readouterr().out.split())
-    assert "keeps 8 in mean, variance: statistics of the data computed once by adapt()" in text
+    assert ("keeps 9 in mean, variance, count: statistics of the data computed once by "
+            "adapt()") in text
 
 
 def test_resizing_by_whole_factors_agrees_with_upsampling():

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tinygrad_edu.ops.shape import pad
 from tinygrad_edu.tensor import Tensor, as_tensor
 
 __all__ = ["affine_transform", "resize", "rotation_matrix", "translation_matrix",
@@ -167,13 +168,15 @@ def _resize_coordinates(in_size: int, out_size: int, interpolation: str) -> np.n
 
 
 def resize(images, height: int, width: int, interpolation="bilinear",
-           crop_to_aspect_ratio=False):
+           crop_to_aspect_ratio=False, pad_to_aspect_ratio=False, fill_value=0.0):
     """Resize images to (height, width).
 
     With ``crop_to_aspect_ratio=True`` the largest centred window of the target's aspect
     ratio is cut out first (``crop_h = min(H, int(W * height / width))``, likewise the
     width, each at least 1, starting at ``int((H - crop_h) / 2)``), so nothing is
-    stretched.
+    stretched. ``pad_to_aspect_ratio=True`` instead adds ``int((pad_h - H) / 2)`` rows of
+    ``fill_value`` above and below, ``pad_h = max(H, int(W * height / width))`` (and
+    columns likewise), as Keras does.
 
     Output pixel i of n covers the input span [i * s, (i + 1) * s), s = in_size / n; its
     centre (i + 0.5) * s - 0.5 (in input pixel coordinates) is interpolated bilinearly,
@@ -191,8 +194,17 @@ def resize(images, height: int, width: int, interpolation="bilinear",
     for name, size in (("height", height), ("width", width)):
         if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
             raise ValueError(f"{where}: {name} must be a positive integer, got {size!r}")
+    if crop_to_aspect_ratio and pad_to_aspect_ratio:
+        raise ValueError(f"{where}: choose crop_to_aspect_ratio or pad_to_aspect_ratio, not "
+                         "both")
     if crop_to_aspect_ratio:
         batch_images = _crop_to_aspect(batch_images, int(height), int(width))
+    if pad_to_aspect_ratio:
+        in_height, in_width = batch_images.shape[1:3]
+        top = int(float(max(in_height, int(float(in_width * height) / width)) - in_height) / 2)
+        left = int(float(max(in_width, int(float(in_height * width) / height)) - in_width) / 2)
+        batch_images = pad(batch_images, [(0, 0), (top, top), (left, left), (0, 0)],
+                           float(fill_value))
     batch, in_height, in_width, _ = batch_images.shape
     rows = _resize_coordinates(in_height, int(height), interpolation)
     cols = _resize_coordinates(in_width, int(width), interpolation)

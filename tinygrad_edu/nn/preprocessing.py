@@ -75,8 +75,10 @@ class Normalization(Module):
     Either pass ``mean`` and ``variance``, or call :meth:`adapt` on the training data,
     which computes them over every other axis, the *population* variance
     ``mean((x - mean)^2)`` (divided by n, not n - 1). Adapted statistics are non-trainable
-    weights (``mean``, ``variance``): ``summary()`` counts them, ``save_weights`` stores
-    them, the optimizer never changes them. An un-adapted layer holds mean 0 and
+    weights (``mean``, ``variance`` and ``count``, the number of values each statistic
+    summarizes): ``summary()`` counts them, ``save_weights`` stores them, the optimizer
+    never changes them. (Keras has the same three weights; its 3.15 ``adapt`` leaves
+    ``count`` at 0.) An un-adapted layer holds mean 0 and
     variance 1 (the identity), as in Keras. Backward: dx = g / sd.
 
     >>> import numpy as np, tinygrad_edu as tg
@@ -136,6 +138,7 @@ class Normalization(Module):
         if self.input_mean is None:
             self.register_buffer("mean", np.zeros(shape, np.float32))
             self.register_buffer("variance", np.ones(shape, np.float32))
+            self.register_buffer("count", np.zeros((), np.int64))  # Keras keeps it too
         else:
             self._fixed = [self._expand(value) for value in (self.input_mean,
                                                               self.input_variance)]
@@ -182,6 +185,7 @@ class Normalization(Module):
             total, mean = new_total, new_mean
         self.mean.copy_(np.asarray(mean, dtype=np.float32).reshape(self.mean.shape))
         self.variance.copy_(np.asarray(variance, dtype=np.float32).reshape(self.variance.shape))
+        self.count.copy_(np.asarray(total, dtype=self.count.data.dtype))
 
     def forward(self, x):
         x = as_float(x)
@@ -209,7 +213,9 @@ class Resizing(Module):
     """Resize images (NHWC or HWC) to (height, width), bilinear by default; see
     :func:`tinygrad_edu.functional.image_transform.resize` for the sampling rule.
     ``crop_to_aspect_ratio=True`` first cuts the largest centred window of the target
-    aspect ratio, so that nothing is stretched.
+    aspect ratio, so that nothing is stretched; ``pad_to_aspect_ratio=True`` instead pads
+    the image with ``fill_value`` to that ratio (``fill_mode`` is ``"constant"``, the only
+    Keras mode). No antialiasing (Keras's default ``antialias=False``).
 
     >>> import tinygrad_edu as tg
     >>> Resizing(14, 14)(tg.zeros(2, 28, 28, 1)).shape
@@ -217,18 +223,32 @@ class Resizing(Module):
     """
 
     def __init__(self, height, width, interpolation="bilinear", crop_to_aspect_ratio=False,
-                 input_shape=None, name=None, trainable=True):
+                 pad_to_aspect_ratio=False, fill_mode="constant", fill_value=0.0,
+                 antialias=False, input_shape=None, name=None, trainable=True):
         super().__init__(name=name, trainable=trainable)
-        self.height = check_size("Resizing", "height", height)
-        self.width = check_size("Resizing", "width", width)
+        where = type(self).__name__
+        self.height = check_size(where, "height", height)
+        self.width = check_size(where, "width", width)
         self.interpolation = image_transform.check_choice(
-            interpolation, image_transform.INTERPOLATIONS, "interpolation", "Resizing")
+            interpolation, image_transform.INTERPOLATIONS, "interpolation", where)
+        if crop_to_aspect_ratio and pad_to_aspect_ratio:
+            raise ValueError(f"{where}: choose crop_to_aspect_ratio or pad_to_aspect_ratio, "
+                             "not both")
         self.crop_to_aspect_ratio = bool(crop_to_aspect_ratio)
+        self.pad_to_aspect_ratio = bool(pad_to_aspect_ratio)
+        self.fill_mode = image_transform.check_choice(fill_mode, ("constant",), "fill_mode",
+                                                      where)
+        self.fill_value = float(fill_value)
+        if antialias:
+            raise ValueError(f"{where}: antialias=True is not supported; resize without it, "
+                             "or blur the images first (e.g. AveragePooling2D)")
+        self.antialias = False
         self._build_from_arguments(input_shape)
 
     def forward(self, x):
         return image_transform.resize(x, self.height, self.width, self.interpolation,
-                                      self.crop_to_aspect_ratio)
+                                      self.crop_to_aspect_ratio, self.pad_to_aspect_ratio,
+                                      self.fill_value)
 
     def compute_output_shape(self, input_shape):
         return (*tuple(input_shape)[:-3], self.height, self.width, input_shape[-1])
@@ -236,7 +256,9 @@ class Resizing(Module):
     def get_config(self):
         return {**super().get_config(), "height": self.height, "width": self.width,
                 "interpolation": self.interpolation,
-                "crop_to_aspect_ratio": self.crop_to_aspect_ratio}
+                "crop_to_aspect_ratio": self.crop_to_aspect_ratio,
+                "pad_to_aspect_ratio": self.pad_to_aspect_ratio, "fill_mode": self.fill_mode,
+                "fill_value": self.fill_value, "antialias": self.antialias}
 
 
 class CenterCrop(Resizing):
@@ -250,7 +272,8 @@ class CenterCrop(Resizing):
     """
 
     def __init__(self, height, width, input_shape=None, name=None, trainable=True):
-        super().__init__(height, width, "bilinear", True, input_shape, name, trainable)
+        super().__init__(height, width, "bilinear", True, input_shape=input_shape, name=name,
+                         trainable=trainable)
 
     def forward(self, x):
         in_height, in_width = x.shape[-3:-1] if x.ndim >= 3 else (None, None)
@@ -262,6 +285,5 @@ class CenterCrop(Resizing):
         return super().forward(x)
 
     def get_config(self):
-        config = super().get_config()
-        del config["interpolation"], config["crop_to_aspect_ratio"]
-        return config
+        return {key: value for key, value in super().get_config().items()
+                if key in ("name", "trainable", "height", "width")}
