@@ -304,3 +304,38 @@ def test_fit_mistakes_with_several_inputs_and_outputs_are_named():
     model.compile("sgd", loss="mse", metrics=["mae"])
     with pytest.raises(ValueError, match=r"give metrics as one list per output"):
         model.fit([xa, xb], [kind, price], verbose=0)
+
+
+def test_inner_layers_of_a_sequential_are_read_through_input_and_output_like_keras():
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    keras = pytest.importorskip("keras")
+    theirs = keras.Sequential([keras.Input(shape=(6,)),
+                               keras.layers.Dense(4, activation="relu", name="first"),
+                               keras.layers.Dense(3, activation="tanh", name="second"),
+                               keras.layers.Dense(1, name="last")])
+    model = nn.Sequential([nn.Input(shape=(6,)), nn.Dense(4, activation="relu", name="first"),
+                           nn.Dense(3, activation="tanh", name="second"),
+                           nn.Dense(1, name="last")])
+    model.set_weights(theirs.get_weights())
+    activations = nn.Model(inputs=model.input, outputs=[layer.output for layer in model.layers[:2]])
+    reference = keras.Model(inputs=theirs.inputs,
+                            outputs=[layer.output for layer in theirs.layers[:2]])
+    data = RNG.normal(size=(5, 6)).astype(np.float32)
+    for mine, expected in zip(activations.predict(data, verbose=0),
+                              reference.predict(data, verbose=0)):
+        np.testing.assert_allclose(mine, expected, rtol=1e-6, atol=1e-6)
+    assert model.layers[1].input is model.layers[0].output
+    assert activations.get_layer("first") is model.get_layer("first")  # shared, not copied
+
+
+def test_a_layer_without_a_symbolic_call_says_how_to_get_one():
+    with pytest.raises(AttributeError, match=r"dense_x \(Dense\) has no output yet: it was "
+                                             r"never called on a symbolic tensor"):
+        _ = nn.Dense(2, name="dense_x").output
+    with pytest.raises(AttributeError, match=r"has no input yet: its input shape is unknown"):
+        _ = nn.Sequential([nn.Dense(2)]).input
+    shared = nn.Dense(2, name="twice")
+    x = nn.Input(shape=(2,))
+    shared(shared(x))
+    with pytest.raises(AttributeError, match=r"twice \(Dense\) was called 2 times"):
+        _ = shared.output

@@ -70,6 +70,7 @@ def _is_history(value) -> bool:
 def functional_from_config(config: dict, custom_objects=None, model_class=None):
     """Rebuild the functional model ``config`` describes, with fresh weights."""
     from tinygrad_edu.nn.functional_model import Model
+    from tinygrad_edu.nn.input_layer import InputLayer
     from tinygrad_edu.nn.module import module_registry
 
     who = f"Model.from_config ({config.get('name', 'model')})"
@@ -92,7 +93,7 @@ def functional_from_config(config: dict, custom_objects=None, model_class=None):
                        for call, node in enumerate(entry.get("inbound_nodes", [])))
     made = {}  # (layer name, call index) -> the call's outputs
     for name, layer in layers.items():
-        if hasattr(layer, "output") and not any(p[0] == name for p in pending):
+        if isinstance(layer, InputLayer):
             made[(name, 0)] = layer.output  # an InputLayer
 
     def tensor(history):

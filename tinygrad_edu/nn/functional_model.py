@@ -121,6 +121,16 @@ class Model(Module):
         return None if self._graph is None else list(self._graph.outputs)
 
     @property
+    def input(self):
+        """The inputs as given to ``Model(inputs, ...)``: a tensor, a list or a dict."""
+        return super().input if self._graph is None else self._graph.input_structure
+
+    @property
+    def output(self):
+        """The outputs as given to ``Model(..., outputs)``: a tensor, a list or a dict."""
+        return super().output if self._graph is None else self._graph.output_structure
+
+    @property
     def input_names(self) -> list:
         return [t.name for t in self._graph.inputs] if self._graph is not None else []
 

@@ -35,9 +35,10 @@ from contextlib import contextmanager
 import numpy as np
 
 from tinygrad_edu.autograd import RemovableHandle, no_grad, state
+from tinygrad_edu.nn.call_arguments import as_tensors, batch_free, shapes_of
 from tinygrad_edu.nn.model_api import KerasModelAPI
 from tinygrad_edu.nn.parameter import InputSpec, Parameter, reset_names, snake_case, unique_name
-from tinygrad_edu.nn.symbolic import call_symbolic, is_symbolic
+from tinygrad_edu.nn.symbolic import call_symbolic, is_symbolic, layer_end
 from tinygrad_edu.nn.weights import ModuleWeights
 from tinygrad_edu.tensor import Tensor
 
@@ -205,7 +206,7 @@ class Module(ModuleWeights, KerasModelAPI):
         self._mark_built(input_shape)
 
     def _mark_built(self, input_shape) -> None:
-        self._build_input_shape = _batch_free(input_shape)
+        self._build_input_shape = batch_free(input_shape)
         self.built = True
 
     def _build_from_arguments(self, input_shape=None, input_dim=None) -> None:
@@ -246,9 +247,9 @@ class Module(ModuleWeights, KerasModelAPI):
         if "training" in names and "training" not in kwargs:
             # A call(x, training=False) written Keras's way learns the mode fit/predict set
             kwargs = {**kwargs, "training": self.training}
-        x = _as_tensors(x, getattr(self, "_takes_several_inputs", False))
+        x = as_tensors(x, getattr(self, "_takes_several_inputs", False))
         if not self.built:
-            self._build(_shapes(x))
+            self._build(shapes_of(x))
         if self.input_spec is not None and isinstance(x, Tensor):
             self._check_input(x)
         previous = state.module_path
@@ -339,6 +340,19 @@ class Module(ModuleWeights, KerasModelAPI):
     def input_shape(self):
         """The input shape the module was built for (batch axis None), or None."""
         return self._build_input_shape
+
+    @property
+    def input(self):
+        """The symbolic tensor(s) this layer was called on (Keras's ``layer.input``), for a
+        layer called once in a functional graph or sitting in a Sequential with a known
+        input shape."""
+        return layer_end(self, "input")
+
+    @property
+    def output(self):
+        """The symbolic output of this layer's call (Keras's ``layer.output``), e.g. to make
+        ``Model(model.input, [layer.output for layer in model.layers])``."""
+        return layer_end(self, "output")
 
     @property
     def output_shape(self):
@@ -464,39 +478,6 @@ class Module(ModuleWeights, KerasModelAPI):
 
         return layer_repr(self)
 
-
-
-def _as_tensors(x, several=False):
-    """A call's input as a Tensor, or a list/tuple/dict of Tensors (a merge layer's or a
-    multi-input model's). A list of arrays is several inputs only for a module that takes
-    several (``several``); otherwise it is one batch written as rows."""
-    if isinstance(x, Tensor):
-        return x
-    if isinstance(x, dict):
-        return {key: _as_tensors(value) for key, value in x.items()}
-    if isinstance(x, (list, tuple)) and x and (
-            all(isinstance(item, Tensor) for item in x)
-            or several and all(isinstance(item, (Tensor, np.ndarray)) for item in x)):
-        return type(x)(_as_tensors(item) for item in x)
-    return Tensor(x)
-
-
-def _shapes(x):
-    if isinstance(x, Tensor):
-        return x.shape
-    if isinstance(x, dict):
-        return {key: _shapes(value) for key, value in x.items()}
-    return [_shapes(item) for item in x]
-
-
-def _batch_free(input_shape):
-    """``input_shape`` with the batch axis None (a list or dict of shapes for several)."""
-    if isinstance(input_shape, dict):
-        return {key: _batch_free(value) for key, value in input_shape.items()}
-    if isinstance(input_shape, list) and input_shape and isinstance(input_shape[0],
-                                                                    (list, tuple)):
-        return [_batch_free(shape) for shape in input_shape]
-    return (None, *tuple(input_shape)[1:])
 
 
 def _marks_built(build):

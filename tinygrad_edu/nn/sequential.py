@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 from tinygrad_edu.nn.module import Module, module_registry
 from tinygrad_edu.nn.summary import summary
 
@@ -37,6 +39,46 @@ class Sequential(Module):
     def layers(self) -> list:
         return list(self._layer_tuple)
 
+    @property
+    def input(self):
+        """A symbolic input of the model's input shape; the layers' ``output`` follow from
+        it, so ``Model(model.input, model.layers[2].output)`` reads an inner layer."""
+        return self._symbolic_graph()[0]
+
+    @property
+    def output(self):
+        return self._symbolic_graph()[1]
+
+    @property
+    def inputs(self) -> list:
+        return [self.input]
+
+    @property
+    def outputs(self) -> list:
+        return [self.output]
+
+    def _symbolic_graph(self):
+        """(input, output) of the layers called in turn on an ``Input`` of the model's
+        input shape, made at the first use."""
+        from tinygrad_edu.nn.input_layer import Input
+
+        ends = getattr(self, "_symbolic_ends", None)
+        if ends is None:
+            if not self.built or self.input_shape is None:
+                raise AttributeError(
+                    f"{self.name} has no input yet: its input shape is unknown. Put "
+                    "Input(shape=...) first in the list, or give input_shape= to the first "
+                    "layer"
+                )
+            given = getattr(self, "_input_layer", None)
+            x = y = (given.output if given is not None
+                     else Input(batch_shape=(None, *self.input_shape[1:])))
+            for layer in self._layer_tuple:
+                y = layer(y)
+            ends = (x, y)
+            object.__setattr__(self, "_symbolic_ends", ends)
+        return ends
+
     def get_layer(self, name=None, index=None):
         """A layer by ``name`` or by ``index`` into ``layers`` (Keras's ``get_layer``)."""
         from tinygrad_edu.nn.model_api import find_layer
@@ -58,6 +100,7 @@ class Sequential(Module):
                 raise ValueError(f"{self.name}.add: an Input can only come first, before the "
                                  "layers")
             self._pending_input_shape = layer.batch_shape
+            object.__setattr__(self, "_input_layer", layer)  # its tensor is model.input
             return
         if not isinstance(layer, Module):
             raise TypeError(f"{self.name}.add: expected a layer (a Module), got "
@@ -69,6 +112,8 @@ class Sequential(Module):
             )
         self._modules[layer.name] = layer
         self._layer_tuple = (*self._layer_tuple, layer)
+        object.__setattr__(layer, "_sequential_owner", weakref.ref(self))
+        object.__setattr__(self, "_symbolic_ends", None)
         if self.built:
             self._output_shape = _build_layer(layer, self._output_shape)
         elif len(self._layer_tuple) == 1 and getattr(self, "_pending_input_shape", None):
@@ -83,6 +128,7 @@ class Sequential(Module):
         layer = self._layer_tuple[-1]
         del self._modules[layer.name]
         self._layer_tuple = self._layer_tuple[:-1]
+        object.__setattr__(self, "_symbolic_ends", None)
         if self._layer_tuple and self.built:
             self._output_shape = self._layer_tuple[-1].output_shape
         return layer

@@ -171,8 +171,10 @@ def _columns(show_trainable, connected) -> list[tuple[str, float, int, str]]:
 
 def _widths(rows, line_length, columns) -> list[int]:
     if line_length is None:
-        return [max(minimum, *(len(row[i]) + 2 for row in rows))
-                for i, (_, _, minimum, _) in enumerate(columns)]
+        gaps = [0] + [2 if align == "<" and before[3] == ">" else 0
+                      for before, (_, _, _, align) in zip(columns, columns[1:])]
+        return [max(minimum, *(len(row[i]) + 2 + gap for row in rows))
+                for i, ((_, _, minimum, _), gap) in enumerate(zip(columns, gaps))]
     line_length = int(line_length)
     fixed = sum(minimum for _, share, minimum, _ in columns if not share)
     room = line_length - 1 - fixed

@@ -26,7 +26,8 @@ import numpy as np
 
 from tinygrad_edu.autograd import no_grad
 
-__all__ = ["SymbolicTensor", "Node", "is_symbolic", "map_structure", "flatten", "call_symbolic"]
+__all__ = ["SymbolicTensor", "Node", "is_symbolic", "map_structure", "flatten", "call_symbolic",
+           "layer_end"]
 
 
 class SymbolicTensor:
@@ -207,3 +208,28 @@ def call_symbolic(layer, x, args, kwargs):
         shapes = map_structure(lambda t: t.shape, node.outputs)
         object.__setattr__(layer, "_output_shape", shapes)
     return node.outputs
+
+
+def layer_end(layer, which: str):
+    """``layer.input`` / ``layer.output``: the symbolic tensors of the layer's one call."""
+    nodes = getattr(layer, "_inbound_nodes", None)
+    owner = getattr(layer, "_sequential_owner", None)
+    if not nodes and owner is not None and owner() is not None:
+        owner()._symbolic_graph()  # a Sequential with a known input shape makes its graph
+        nodes = getattr(layer, "_inbound_nodes", None)
+    who = f"{layer.name} ({type(layer).__name__})"
+    if not nodes:
+        raise AttributeError(
+            f"{who} has no {which} yet: it was never called on a symbolic tensor. Call it on "
+            "Input(...) (the functional API), or give the Sequential it is in an input shape "
+            "(Input(shape=...) as its first entry)"
+        )
+    if len(nodes) > 1:
+        raise AttributeError(
+            f"{who} was called {len(nodes)} times, so its {which} is not one tensor; use the "
+            "tensor each call returned"
+        )
+    node = nodes[0]
+    if which == "output" or node.arguments is None:
+        return node.outputs
+    return node.arguments[0]
