@@ -5,7 +5,10 @@ that closes a circle is caught too.
 """
 
 import ast
+import os
 import pathlib
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -64,3 +67,30 @@ def test_save_reaches_the_file_format_through_the_seam(tmp_path, monkeypatch):
     monkeypatch.setattr(module_weights, "_file_format", {})
     with pytest.raises(RuntimeError, match=r"Module\.save: no file format is registered"):
         model.save(tmp_path / "model.npz")
+
+
+def test_the_keras_namespace_sits_on_top_and_reaches_viz_only_lazily():
+    """Nothing in the framework imports the Keras-shaped namespace (it only arranges names);
+    the namespace imports only the framework itself, never viz: ``plot_model`` is looked up
+    in ``tinygrad_edu.viz`` on first use, so the namespace needs neither Graphviz nor
+    matplotlib."""
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if "keras" in path.relative_to(PACKAGE).parts:
+            imported = _imports(path)
+            assert not any(name.startswith("tinygrad_edu.viz") for name in imported), path
+            top = {alias.name.split(".")[0] for node in ast.walk(ast.parse(path.read_text()))
+                   if isinstance(node, ast.Import) for alias in node.names}
+            top |= {node.module.split(".")[0] for node in ast.walk(ast.parse(path.read_text()))
+                    if isinstance(node, ast.ImportFrom) and node.module and node.level == 0}
+            third_party = top - set(sys.stdlib_module_names) - {"tinygrad_edu", "__future__"}
+            assert not third_party, f"{path} imports {third_party}"
+        else:
+            assert not any(name.startswith("tinygrad_edu.keras")
+                           for name in _imports(path)), f"{path} imports the Keras namespace"
+    script = ("import sys, tinygrad_edu.keras as keras; "
+              "assert not {'viz', 'graphviz', 'matplotlib'} & set(sys.modules), sorted("
+              "m for m in sys.modules if m.split('.')[0] in ('viz', 'graphviz', 'matplotlib'))")
+    environment = {**os.environ, "PYTHONPATH": str(PACKAGE.parent)}
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            env=environment, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
