@@ -247,6 +247,16 @@ MISTAKES = [
        "callbacks"),
     _t("fit callback class not instance", lambda p: model().fit(
         X, Y, callbacks=[tg.callbacks.EarlyStopping], verbose=0), "callback"),
+    _t("fit monitor never logged", lambda p: model().fit(X, Y, epochs=2, verbose=0, callbacks=[
+        tg.callbacks.EarlyStopping(monitor="val_los")]), "monitor='val_los' is not logged"),
+    _t("fit checkpoint monitor Keras 2 name", lambda p: model().fit(
+        X, Y, epochs=2, verbose=0, validation_split=0.25, callbacks=[tg.callbacks.ModelCheckpoint(
+            str(p / "m.weights.npz"), monitor="val_acc", save_best_only=True)]), "val_acc"),
+    _t("Dense unknown constraint", lambda p: nn.Dense(2, kernel_constraint="maxnorm"),
+       "max_norm"),
+    _t("constraint axis out of range", lambda p: nn.Dense(
+        2, input_shape=(3,), kernel_constraint=tg.constraints.MaxNorm(axis=3)).kernel.constraint(
+        np.ones((3, 2))), "axis"),
     _t("fit class_weight list", lambda p: model().fit(X, Y, class_weight=[1, 2], verbose=0),
        "class_weight"),
     _t("fit sample_weight wrong length", lambda p: model().fit(

@@ -9,7 +9,7 @@ Where things live, from the bottom up:
   ``tensor_operators.py``;
 * ``ops/``: the primitive ops, forward and backward side by side;
 * ``functional/``: composites built from the ops (activations, softmax, normalizations);
-  ``losses/``, ``init.py`` (initializers), ``regularizers.py``;
+  ``losses/``, ``init.py`` (initializers), ``regularizers.py``, ``constraints.py``;
 * ``nn/``: the module tree (``module.py``), what is done with its weights (``weights.py``),
   the layers;
 * ``optim/``, ``training.py``, ``callbacks/``, ``metrics/``, ``datasets/``, ``serialization.py``.
@@ -46,7 +46,7 @@ from tinygrad_edu.random import manual_seed
 from tinygrad_edu.threads import get_num_threads, set_num_threads
 
 # The layers above the engine: functional -> nn -> training (each imports only what is below).
-from tinygrad_edu import functional, init, losses, optim, regularizers  # noqa: E402
+from tinygrad_edu import constraints, functional, init, losses, optim, regularizers  # noqa: E402
 from tinygrad_edu import nn  # noqa: E402
 from tinygrad_edu import callbacks, datasets, metrics, trace  # noqa: E402
 from tinygrad_edu.datasets import (  # noqa: E402
@@ -69,7 +69,8 @@ __all__ = [
     "zeros", "ones", "full", "zeros_like", "ones_like", "arange", "linspace", "eye", "randn",
     "rand", "randint",
     "manual_seed", "set_num_threads", "get_num_threads", "float32", "float64", "int64", *_op_names,
-    "functional", "init", "losses", "optim", "regularizers", "nn", "load_model", "save_model",
+    "functional", "init", "losses", "optim", "regularizers", "constraints", "nn", "load_model",
+    "save_model",
     "callbacks", "datasets", "metrics", "trace", "DataLoader", "load_fashion_mnist", "load_mnist",
     "to_categorical", "Input", "Model",
 ]
