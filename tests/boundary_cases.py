@@ -196,6 +196,13 @@ def run_cli(*argv):
 
 
 # ----- the list ---------------------------------------------------------------------------
+def two_input_model():
+    """A functional model with two inputs (of X's width and of 2) and one output "out"."""
+    first, second = nn.Input(shape=(X.shape[1],)), nn.Input(shape=(2,))
+    joined = nn.Concatenate()([first, second])
+    return nn.Model([first, second], nn.Dense(1, name="out")(joined))
+
+
 def _t(name, call, fragment):
     return (name, call, fragment)
 
@@ -527,6 +534,25 @@ MISTAKES = [
        "shape"),
     _t("load_state_dict of a list", lambda p: model(False).load_state_dict([1, 2]),
        "load_state_dict"),
+    # the functional API
+    _t("functional concatenate mismatched shapes", lambda p: nn.Concatenate()(
+        [nn.Input(shape=(4, 3)), nn.Input(shape=(5, 3))]), "axis 1"),
+    _t("functional merge on one tensor", lambda p: nn.Add()(nn.Input(shape=(3,))), "list"),
+    _t("functional output from another input", lambda p: nn.Model(
+        nn.Input(shape=(2,)), nn.Dense(1)(nn.Input(shape=(2,)))), "inputs"),
+    _t("functional model given too few inputs", lambda p: two_input_model().predict(
+        X, verbose=0), "2 input"),
+    _t("functional model input of the wrong size", lambda p: two_input_model().predict(
+        [X, X], verbose=0), "expects shape"),
+    _t("functional loss dict with an unknown output", lambda p: two_input_model().compile(
+        "sgd", loss={"out": "mse", "typo": "mse"}), "typo"),
+    _t("functional arithmetic on symbolic tensors", lambda p: nn.Input(shape=(2,)) * 2,
+       "Multiply"),
+    _t("functional numpy on a symbolic tensor", lambda p: np.exp(nn.Input(shape=(2,))),
+       "no values"),
+    _t("functional inputs and outputs as Keras 2 keywords", lambda p: nn.Model(
+        input=(x := nn.Input(shape=(2,))), output=nn.Dense(1)(x)), None),
+    _t("subclassed model without call", lambda p: nn.Model()(tg.ones(1, 2)), "call"),
     # data sets
     _t("idx truncated", lambda p: idx.read_idx(idx_file(p, b"\0\0\x08\x01\0\0\0\x09abc")),
        "truncated"),
