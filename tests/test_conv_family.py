@@ -15,7 +15,7 @@ import tinygrad_edu as tg
 from tinygrad_edu.op_cases import CASES, covered_ops
 from tinygrad_edu.ops import conv1d as conv1d_ops
 from tinygrad_edu.ops import conv_transpose, grouped_conv, upsampling
-from tinygrad_edu.ops.conv import conv2d, same_padding
+from tinygrad_edu.ops.conv import conv2d, max_pool2d, same_padding
 from tinygrad_edu.ops.conv_transpose import (
     conv_transpose1d,
     conv_transpose2d,
@@ -240,6 +240,26 @@ def test_pool1d_matches_torch(pool, strides, padding):
     _compare(lambda t: conv1d_ops.max_pool1d(t, pool, strides, padding),
              lambda t: F.max_pool1d(padded(t, -np.inf), pool, step).permute(0, 2, 1), [x])
     _compare(lambda t: conv1d_ops.avg_pool1d(t, pool, strides, padding), torch_avg, [x])
+
+
+@pytest.mark.parametrize("shape, pool, strides, padding, dilation", [
+    ((2, 7, 7, 2), 2, None, "valid", 2), ((1, 9, 8, 3), 3, 1, "valid", (2, 1)),
+    ((2, 8, 7, 2), (2, 3), 2, "same", 2), ((1, 6, 6, 1), 2, 1, "same", 3),
+])
+def test_dilated_max_pool2d_matches_torch(shape, pool, strides, padding, dilation):
+    x = RNG.permutation(np.linspace(-3, 3, int(np.prod(shape)))).reshape(shape)  # no ties
+    window, dilation2 = _pair(pool), _pair(dilation)
+    steps = window if strides is None else _pair(strides)
+
+    def theirs(t):
+        t = _nchw(t)
+        if padding == "same":
+            top, bottom = same_padding(t.shape[2], window[0], steps[0], dilation2[0])
+            left, right = same_padding(t.shape[3], window[1], steps[1], dilation2[1])
+            t = F.pad(t, (left, right, top, bottom), value=-np.inf)
+        return _nhwc(F.max_pool2d(t, window, steps, dilation=dilation2))
+
+    _compare(lambda t: max_pool2d(t, pool, strides, padding, dilation=dilation), theirs, [x])
 
 
 @pytest.mark.parametrize("shape, size", [((2, 3, 4, 2), (2, 2)), ((1, 5, 2, 3), (3, 2)),

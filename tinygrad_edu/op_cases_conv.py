@@ -1,5 +1,6 @@
 """Op-case rows for the convolution family beyond ``conv2d``: grouped and depthwise
-convolution, transposed convolution, 1-D convolution and pooling, and upsampling.
+convolution, transposed convolution, dilated max pooling, 1-D convolution and pooling, and
+upsampling.
 
 Shapes are kept tiny: every row is checked to second order by finite differences.
 :mod:`tinygrad_edu.op_cases` joins these rows to its table.
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from tinygrad_edu.op_cases import OpCase, _distinct
 from tinygrad_edu.ops import conv1d as conv1d_ops
-from tinygrad_edu.ops.conv import conv2d
+from tinygrad_edu.ops.conv import conv2d, max_pool2d
 from tinygrad_edu.ops.conv_transpose import conv_transpose1d, conv_transpose2d
 from tinygrad_edu.ops.grouped_conv import depthwise_conv2d
 from tinygrad_edu.ops.upsampling import upsample2d
@@ -44,6 +45,9 @@ CONV_FAMILY_CASES: list[OpCase] = [
     OpCase("conv1d/same-strided-grouped", "conv1d",
            lambda x, k: conv1d_ops.conv1d(x, k, strides=2, padding="same", groups=2),
            ((2, 7, 4), (3, 2, 2))),
+    OpCase("max_pool2d/dilated-same", "max_pool2d",
+           lambda x: max_pool2d(x, 2, strides=1, padding="same", dilation=(2, 1)),
+           make_inputs=_distinct((1, 4, 5, 2))),
     OpCase("max_pool1d/overlapping-same", "max_pool1d",
            lambda x: conv1d_ops.max_pool1d(x, 3, strides=2, padding="same"),
            make_inputs=_distinct((2, 7, 2))),

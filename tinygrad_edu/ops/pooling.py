@@ -66,37 +66,40 @@ def first_maximum(slabs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 class MaxPool(Function):
-    """y[n, i, j, c] = max_{a,b} x[n, i*sh + a, j*sw + b, c];  index = the first such (a, b).
+    """y[n, i, j, c] = max_{a,b} x[n, i*sh + a*dh, j*sw + b*dw, c];  index = the first such
+    (a, b).
 
     Backward:  dx = MaxPoolScatter(g): g back at the position of each window's first maximum.
     """
 
     hint = "max_pool2d needs an NHWC input at least as large as the window"
 
-    def forward(self, x, window, strides):
-        self.window, self.strides = window, strides
-        y, self.index = first_maximum(tap_slabs(x, window, strides, (1, 1)))
+    def forward(self, x, window, strides, dilation=(1, 1)):
+        self.window, self.strides, self.dilation = window, strides, dilation
+        y, self.index = first_maximum(tap_slabs(x, window, strides, dilation))
         return y
 
     def backward(self, g):
         return MaxPoolScatter.apply(g, index=self.index, input_shape=self.inputs[0].shape,
-                                    window=self.window, strides=self.strides)
+                                    window=self.window, strides=self.strides,
+                                    dilation=self.dilation)
 
 
 class MaxPoolScatter(Function):
-    """x = zeros(input_shape);  x[n, i*sh + a, j*sw + b, c] += g[n, i, j, c] where index[n, i,
-    j, c] == a*kw + b.   Backward:  dg = MaxPoolGather(h), picking h at the same places.
+    """x = zeros(input_shape);  x[n, i*sh + a*dh, j*sw + b*dw, c] += g[n, i, j, c] where
+    index[n, i, j, c] == a*kw + b.   Backward:  dg = MaxPoolGather(h), picking h at the same
+    places.
 
-    Non-overlapping windows (strides >= window, the default) each receive their slice once,
-    written in place; overlapping ones add up.
+    Non-overlapping windows (strides >= the dilated window, the default) each receive their
+    slice once, written in place; overlapping ones add up.
     """
 
-    def forward(self, g, index, input_shape, window, strides):
-        self.index, self.window, self.strides = index, window, strides
+    def forward(self, g, index, input_shape, window, strides, dilation=(1, 1)):
+        self.index, self.window, self.strides, self.dilation = index, window, strides, dilation
         x = np.zeros(input_shape, dtype=g.dtype)
-        overlapping = strides[0] < window[0] or strides[1] < window[1]
+        overlapping = any(s < (k - 1) * d + 1 for s, k, d in zip(strides, window, dilation))
         here, picked = scratch("here", g.shape, bool), scratch("picked", g.shape, g.dtype)
-        for tap, rows, columns in tap_slices(window, strides, (1, 1), *g.shape[1:3]):
+        for tap, rows, columns in tap_slices(window, strides, dilation, *g.shape[1:3]):
             np.equal(index, tap, out=here)
             if overlapping:
                 x[:, rows, columns, :] += np.multiply(g, here, out=picked)
@@ -106,44 +109,45 @@ class MaxPoolScatter(Function):
 
     def backward(self, h):
         return MaxPoolGather.apply(h, index=self.index, window=self.window,
-                                   strides=self.strides)
+                                   strides=self.strides, dilation=self.dilation)
 
 
 class MaxPoolGather(Function):
-    """y[n, i, j, c] = h[n, i*sh + a, j*sw + b, c] with a*kw + b = index[n, i, j, c].
+    """y[n, i, j, c] = h[n, i*sh + a*dh, j*sw + b*dw, c] with a*kw + b = index[n, i, j, c].
 
     Backward:  dh = MaxPoolScatter(g), putting g back at the same places.
     """
 
-    def forward(self, h, index, window, strides):
-        self.index, self.window, self.strides = index, window, strides
+    def forward(self, h, index, window, strides, dilation=(1, 1)):
+        self.index, self.window, self.strides, self.dilation = index, window, strides, dilation
         y = np.zeros(index.shape, dtype=h.dtype)
-        for tap, rows, columns in tap_slices(window, strides, (1, 1), *index.shape[1:3]):
+        for tap, rows, columns in tap_slices(window, strides, dilation, *index.shape[1:3]):
             y += h[:, rows, columns, :] * (index == tap)
         return y
 
     def backward(self, g):
         return MaxPoolScatter.apply(g, index=self.index, input_shape=self.inputs[0].shape,
-                                    window=self.window, strides=self.strides)
+                                    window=self.window, strides=self.strides,
+                                    dilation=self.dilation)
 
 
-def _prepare(x, pool_size, strides, padding, who, pad_value):
+def _prepare(x, pool_size, strides, padding, who, pad_value, dilation=(1, 1)):
     x = check_images(x, who)
     window = pair(pool_size, "pool_size", who)
     strides = window if strides is None else pair(strides, "strides", who)
     mode = padding_mode(padding, who)
     if mode == "same":
-        padded = pad_spatial(x, window, strides, (1, 1), pad_value)
+        padded = pad_spatial(x, window, strides, dilation, pad_value)
     else:
-        check_fits(x, window, (1, 1), who, "pooling window")
+        check_fits(x, window, dilation, who, "pooling window")
         padded = x
     return x, padded, window, strides, mode
 
 
-def max_pool2d(x, pool_size=2, strides=None, padding="valid"):
+def max_pool2d(x, pool_size=2, strides=None, padding="valid", dilation=1):
     """Largest value of each pool_size window, per channel (NHWC).
 
-    y[n, i, j, c] = max_{a,b} x[n, i*sh + a, j*sw + b, c]
+    y[n, i, j, c] = max_{a,b} x[n, i*sh + a*dh, j*sw + b*dw, c]
     Backward: all of g goes to the window's maximum; on a tie, to the first maximum in the
     window's row-major order (PyTorch's and Keras's rule). With padding="same" the padding is
     -inf, so it is never the maximum (Keras's behaviour).
@@ -152,6 +156,8 @@ def max_pool2d(x, pool_size=2, strides=None, padding="valid"):
         pool_size: int or (ph, pw).
         strides: int or (sh, sw); default ``pool_size`` (non-overlapping windows).
         padding: "valid" or "same".
+        dilation: int or (dh, dw): gaps between the window's taps, as PyTorch's
+            ``max_pool2d(dilation=...)`` (Keras's MaxPooling2D has none); default 1.
 
     >>> import tinygrad_edu as tg
     >>> x = tg.Tensor(np.array([1.0, 3.0, 3.0, 2.0]).reshape(1, 2, 2, 1), requires_grad=True)
@@ -159,9 +165,10 @@ def max_pool2d(x, pool_size=2, strides=None, padding="valid"):
     >>> x.grad.numpy().ravel()  # the tie goes to the first 3
     array([0., 1., 0., 0.], dtype=float32)
     """
+    taps_apart = pair(dilation, "dilation", "max_pool2d")
     _, padded, window, strides, _ = _prepare(x, pool_size, strides, padding, "max_pool2d",
-                                             -np.inf)
-    return MaxPool.apply(padded, window=window, strides=strides)
+                                             -np.inf, taps_apart)
+    return MaxPool.apply(padded, window=window, strides=strides, dilation=taps_apart)
 
 
 def avg_pool2d(x, pool_size=2, strides=None, padding="valid"):
