@@ -50,6 +50,12 @@ def test_keras_2_paths_lead_to_the_same_objects(notes):
 
     assert Dense is tg.nn.Dense
     assert np_utils.to_categorical is tg.to_categorical
+    for path in ("convolutional", "pooling", "normalization", "recurrent",
+                 "advanced_activations", "merge", "embeddings"):
+        module = importlib.import_module(f"tinygrad_edu.keras.layers.{path}")
+        assert module.__all__ == keras.layers.__all__ and module.Dense is tg.nn.Dense
+    assert importlib.import_module("tinygrad_edu.keras.optimizers.legacy").Adam \
+        is keras.optimizers.Adam
     optimizer = keras.optimizers.SGD(lr=0.2)
     assert isinstance(optimizer, tg.optim.SGD) and optimizer.learning_rate == pytest.approx(0.2)
     keras.optimizers.Adam(lr=0.1)

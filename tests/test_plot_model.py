@@ -79,3 +79,10 @@ def test_a_functional_model_is_drawn_along_its_calls(tmp_path):
     assert named == {("a", "left"), ("b", "right"), ("left", "total"), ("right", "total"),
                      ("total", "score")}
     assert "a (InputLayer)" in path.read_text() and "(None, 5), (None, 5)" in dot.source
+
+
+def test_keras_2_vis_utils_path(tmp_path):
+    from tinygrad_edu.keras.utils.vis_utils import plot_model
+
+    plot_model(_model(), to_file=str(tmp_path / "m.svg"))
+    assert "dense_1 (Dense)" in (tmp_path / "m.svg").read_text()

@@ -9,7 +9,9 @@ arranges them in Keras's modules, never copies them.
 Modules: ``models``, ``layers``, ``optimizers`` (and ``optimizers.schedules``), ``losses``,
 ``metrics``, ``callbacks``, ``initializers``, ``regularizers``, ``activations``,
 ``constraints``, ``utils``, ``datasets``, ``backend``, ``wrappers``; Keras 2's paths
-``layers.core``, ``utils.np_utils``. A name that Keras has and tinygrad_edu does not raises
+``layers.core`` (and ``convolutional``, ``pooling``, ``normalization``, ``recurrent``,
+``advanced_activations``, ``merge``, ``embeddings``), ``utils.np_utils``, ``utils.vis_utils``,
+``optimizers.legacy``. A name that Keras has and tinygrad_edu does not raises
 an AttributeError saying so; a misspelt one suggests the closest name.
 
 >>> import tinygrad_edu.keras as keras

@@ -36,13 +36,13 @@ _MERGE_FUNCTIONS = {"add": "Add", "subtract": "Subtract", "multiply": "Multiply"
 
 
 def _merge_function(name: str, layer_class: type):
-    def merge(inputs, **kwargs):
+    def call_layer(inputs, **kwargs):
         return layer_class(**kwargs)(inputs)
 
-    merge.__name__ = merge.__qualname__ = name
-    merge.__doc__ = (f"``{name}(inputs, **kwargs)`` is ``{layer_class.__name__}(**kwargs)"
+    call_layer.__name__ = call_layer.__qualname__ = name
+    call_layer.__doc__ = (f"``{name}(inputs, **kwargs)`` is ``{layer_class.__name__}(**kwargs)"
                      "(inputs)``, as in Keras.")
-    return merge
+    return call_layer
 
 
 def _layer_names() -> dict:
@@ -68,8 +68,11 @@ __getattr__ = _missing_names(__name__, "layers")
 
 # Keras 2's paths, imported after the names exist (they read them from this module).
 from tinygrad_edu.keras.layers import (  # noqa: E402, F401
+    advanced_activations,
     convolutional,
     core,
+    embeddings,
+    merge,
     normalization,
     pooling,
     recurrent,

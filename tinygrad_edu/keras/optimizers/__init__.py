@@ -43,3 +43,5 @@ get = _optim.get
 __all__ = ["get", "schedules"]
 __all__ += sorted(_CLASSES)
 __getattr__ = _missing_names(__name__, "optimizers")
+
+from tinygrad_edu.keras.optimizers import legacy  # noqa: E402, F401 - TensorFlow 2.11's path

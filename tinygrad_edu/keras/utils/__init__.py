@@ -19,4 +19,4 @@ __all__ = ["to_categorical", "set_random_seed", "plot_model", "model_to_dot", "g
 __getattr__ = _missing_names(__name__, "utils", lazy={"plot_model": "tinygrad_edu.viz",
                                                       "model_to_dot": "tinygrad_edu.viz"})
 
-from tinygrad_edu.keras.utils import np_utils  # noqa: E402 - Keras 2's path
+from tinygrad_edu.keras.utils import np_utils, vis_utils  # noqa: E402, F401 - Keras 2's paths
