@@ -27,6 +27,7 @@ from tinygrad_edu.nn.conv import (
     AveragePooling2D,
     Conv2D,
     GlobalAveragePooling2D,
+    GlobalMaxPooling2D,
     MaxPooling2D,
 )
 from tinygrad_edu.nn.conv1d import (
@@ -83,7 +84,7 @@ __all__ = [
     "reset_names", "Sequential", "summary",
     "Dense", "Activation", "Flatten", "Dropout", "PReLU", "LeakyReLU", "ELU", "ReLU", "Softmax",
     "Reshape", "Permute", "RepeatVector",
-    "Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
+    "Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D",
     "Conv1D", "MaxPooling1D", "AveragePooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling1D",
     "DepthwiseConv2D", "SeparableConv2D", "Conv2DTranspose", "ZeroPadding2D", "Cropping2D",
     "UpSampling2D", "ZeroPadding1D", "Cropping1D", "UpSampling1D", "Conv1DTranspose",
