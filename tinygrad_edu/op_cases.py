@@ -276,7 +276,7 @@ CASES: list[OpCase] = [
            lambda z: functional.sigmoid_binary_cross_entropy(z, np.array([1.0, 0.0, 1.0, 0.0])),
            make_inputs=lambda rng: [np.array([1000.0, -1000.0, -1000.0, 1000.0])]),
     # convolution (Convolution; ConvInputGrad and ConvKernelGrad in its backward passes) and
-    # pooling (MaxPool, MaxPoolScatter/MaxPoolGather; Im2Col/Col2Im for average pooling)
+    # pooling (MaxPool with MaxPoolScatter/MaxPoolGather, AvgPool with AvgPoolScatter)
     OpCase("conv2d/valid", "conv2d", lambda x, k, b: conv_ops.conv2d(x, k, b),
            ((2, 4, 5, 2), (3, 2, 2, 3), (3,))),
     OpCase("conv2d/same-strided", "conv2d",

@@ -14,8 +14,12 @@ in the window's row-major order (a, then b), all of it. PyTorch's ``max_pool2d``
 (its torch backend calls it) do the same; splitting the gradient among the tied taps would be
 another valid subgradient, but not theirs.
 
-The windows are copied once tap by tap (contiguous slabs, ``windows.tap_slabs``): the
-comparisons then run on contiguous memory; the module docstring of
+Average pooling is linear in x: ``AvgPool`` sums each window's taps (strided views, no copy)
+and scales them; its backward ``AvgPoolScatter`` adds the scaled gradient back to every tap;
+each is the other's transpose.
+
+The max-pooling windows are copied once tap by tap (contiguous slabs, ``windows.tap_slabs``):
+the comparisons then run on contiguous memory; the module docstring of
 :mod:`tinygrad_edu.ops.windows` has the measurements.
 """
 
@@ -25,9 +29,9 @@ import numpy as np
 
 from tinygrad_edu.autograd import Function
 from tinygrad_edu.ops.windows import (
-    Im2Col,
     check_fits,
     check_images,
+    output_shape,
     pad_spatial,
     padding_mode,
     pair,
@@ -37,7 +41,6 @@ from tinygrad_edu.ops.windows import (
     tap_slices,
     window_view,
 )
-from tinygrad_edu.tensor import Tensor
 
 __all__ = ["max_pool2d", "avg_pool2d"]
 
@@ -171,6 +174,46 @@ def max_pool2d(x, pool_size=2, strides=None, padding="valid", dilation=1):
     return MaxPool.apply(padded, window=window, strides=strides, dilation=taps_apart)
 
 
+class AvgPool(Function):
+    """y[n, i, j, c] = scale[i, j] * sum_{a,b} x[n, i*sh + a, j*sw + b, c]  (scale = 1 / count).
+
+    Backward:  dx = AvgPoolScatter(g): g * scale added to every position of the window.
+    """
+
+    hint = "avg_pool2d needs an NHWC input at least as large as the window"
+
+    def forward(self, x, window, strides, scale):
+        self.window, self.strides, self.scale = window, strides, scale
+        out_h, out_w = output_shape(x.shape, window, strides, (1, 1))
+        y = np.zeros((x.shape[0], out_h, out_w, x.shape[3]), dtype=x.dtype)
+        for _, rows, columns in tap_slices(window, strides, (1, 1), out_h, out_w):
+            y += x[:, rows, columns, :]
+        y *= scale
+        return y
+
+    def backward(self, g):
+        return AvgPoolScatter.apply(g, input_shape=self.inputs[0].shape, window=self.window,
+                                    strides=self.strides, scale=self.scale)
+
+
+class AvgPoolScatter(Function):
+    """x = zeros(input_shape);  x[n, i*sh + a, j*sw + b, c] += scale[i, j] * g[n, i, j, c].
+
+    Backward:  dg = AvgPool(h) with the same scale (each is the other's transpose).
+    """
+
+    def forward(self, g, input_shape, window, strides, scale):
+        self.window, self.strides, self.scale = window, strides, scale
+        share = g * scale
+        x = np.zeros(input_shape, dtype=share.dtype)
+        for _, rows, columns in tap_slices(window, strides, (1, 1), *g.shape[1:3]):
+            x[:, rows, columns, :] += share
+        return x
+
+    def backward(self, h):
+        return AvgPool.apply(h, window=self.window, strides=self.strides, scale=self.scale)
+
+
 def avg_pool2d(x, pool_size=2, strides=None, padding="valid"):
     """Mean of each pool_size window, per channel (NHWC).
 
@@ -178,17 +221,21 @@ def avg_pool2d(x, pool_size=2, strides=None, padding="valid"):
     every position of the window. With padding="same" the mean is over the window's positions
     inside the image only (Keras/TensorFlow; PyTorch's ``avg_pool2d`` counts the padding by
     default, ``count_include_pad=True``).
+
+    >>> import tinygrad_edu as tg
+    >>> avg_pool2d(tg.Tensor(np.arange(16.0).reshape(1, 4, 4, 1))).numpy().ravel()
+    array([ 2.5,  4.5, 10.5, 12.5], dtype=float32)
     """
     x, padded, window, strides, mode = _prepare(x, pool_size, strides, padding, "avg_pool2d",
                                                 0.0)
-    cols = Im2Col.apply(padded, window=window, strides=strides, dilation=(1, 1))
-    batch, out_h, out_w = cols.shape[:3]
-    flat = cols.reshape(batch, out_h, out_w, window[0] * window[1], x.shape[3])
+    dtype = x.data.dtype
     if mode == "valid":
-        return flat.mean(axis=3)
-    ones = np.ones((1,) + x.shape[1:3] + (1,), dtype=x.data.dtype)
-    top_bottom = same_padding(x.shape[1], window[0], strides[0])
-    left_right = same_padding(x.shape[2], window[1], strides[1])
-    ones = np.pad(ones, ((0, 0), top_bottom, left_right, (0, 0)))
-    counts = window_view(ones, window, strides, (1, 1)).sum(axis=(3, 4))
-    return flat.sum(axis=3) * Tensor._wrap((1.0 / counts).astype(x.data.dtype))
+        scale = np.array(1.0 / (window[0] * window[1]), dtype=dtype)
+    else:  # count the window's pixels inside the image: pool a padded image of ones
+        top_bottom = same_padding(x.shape[1], window[0], strides[0])
+        left_right = same_padding(x.shape[2], window[1], strides[1])
+        ones = np.pad(np.ones((1,) + x.shape[1:3] + (1,), dtype=dtype),
+                      ((0, 0), top_bottom, left_right, (0, 0)))
+        counts = window_view(ones, window, strides, (1, 1)).sum(axis=(3, 4))
+        scale = (1.0 / counts).astype(dtype)
+    return AvgPool.apply(padded, window=window, strides=strides, scale=scale)
