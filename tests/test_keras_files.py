@@ -484,3 +484,57 @@ def test_a_hostile_size_fails_before_the_memory_is_taken(tmp_path):
         units=30_000_000))
     with pytest.raises(ValueError, match="more than the .* values left in the file"):
         tg.load_model(changed)
+
+
+IMAGE, SEQUENCE = (8, 8, 3), (6, 3)
+MORE_LAYERS = {
+    "Conv1D": (lambda: L.Conv1D(4, 3, padding="causal"), SEQUENCE),
+    "MaxPooling1D": (lambda: L.MaxPooling1D(2), SEQUENCE),
+    "AveragePooling1D": (lambda: L.AveragePooling1D(2), SEQUENCE),
+    "GlobalMaxPooling1D": (lambda: L.GlobalMaxPooling1D(), SEQUENCE),
+    "GlobalAveragePooling1D": (lambda: L.GlobalAveragePooling1D(), SEQUENCE),
+    "GlobalMaxPooling2D": (lambda: L.GlobalMaxPooling2D(), IMAGE),
+    "DepthwiseConv2D": (lambda: L.DepthwiseConv2D(3, depth_multiplier=2), IMAGE),
+    "SeparableConv2D": (lambda: L.SeparableConv2D(4, 3, padding="same"), IMAGE),
+    "Conv2DTranspose": (lambda: L.Conv2DTranspose(2, 3, strides=2, padding="same"), IMAGE),
+    "Conv2D groups": (lambda: L.Conv2D(6, 3, groups=3), IMAGE),
+    "UpSampling2D": (lambda: L.UpSampling2D(2), IMAGE),
+    "UpSampling1D": (lambda: L.UpSampling1D(2), SEQUENCE),
+    "ZeroPadding2D": (lambda: L.ZeroPadding2D(((1, 2), (0, 1))), IMAGE),
+    "Cropping2D": (lambda: L.Cropping2D(1), IMAGE),
+    "Cropping1D": (lambda: L.Cropping1D(1), SEQUENCE),
+    "Rescaling": (lambda: L.Rescaling(1 / 255.0, offset=0.5), IMAGE),
+    "Normalization": (lambda: L.Normalization(mean=[0.1, 0.2, 0.3], variance=[1, 2, 3]), IMAGE),
+    "Resizing": (lambda: L.Resizing(4, 4), IMAGE),
+    "CenterCrop": (lambda: L.CenterCrop(4, 4), IMAGE),
+    "RandomFlip": (lambda: L.RandomFlip(), IMAGE),
+    "RandomRotation": (lambda: L.RandomRotation(0.1), IMAGE),
+    "GroupNormalization": (lambda: L.GroupNormalization(3), IMAGE),
+    "Masking": (lambda: L.Masking(), SEQUENCE),
+    "ReLU max_value": (lambda: L.ReLU(max_value=6.0), SEQUENCE),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MORE_LAYERS))
+def test_more_layer_classes_round_trip_with_keras(tmp_path, name):
+    make, shape = MORE_LAYERS[name]
+    original = keras.Sequential([keras.Input(shape), make()])
+    for weight in original.weights:
+        weight.assign(RNG.normal(0, 0.3, weight.shape).astype("float32"))
+    x = RNG.random((2, *shape)).astype("float32")
+    model = tg.load_model(_saved(original, tmp_path))
+    np.testing.assert_allclose(model.predict(x, verbose=0), original.predict(x, verbose=0),
+                               rtol=1e-5, atol=1e-6)
+    model.save(tmp_path / "back.keras")
+    twin = keras.models.load_model(tmp_path / "back.keras")
+    np.testing.assert_allclose(twin.predict(x, verbose=0), original.predict(x, verbose=0),
+                               rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("layer, message", [
+    (lambda: L.GaussianNoise(0.1), "unknown layer class 'GaussianNoise'"),
+    (lambda: L.Lambda(lambda t: t * 2), "Lambda layer holds Python code")])
+def test_layers_this_project_lacks_are_named(tmp_path, layer, message):
+    path = _saved(keras.Sequential([keras.Input((4,)), layer()]), tmp_path)
+    with pytest.raises(ValueError, match=message):
+        tg.load_model(path)

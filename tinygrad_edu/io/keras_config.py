@@ -52,7 +52,8 @@ KERAS_ONLY_DEFAULTS = {
     "synchronized": False, "renorm": False, "renorm_clipping": None, "rms_scaling": False,
     "data_format": "channels_last", "sparse": False, "time_major": False,
     "implementation": 2, "input_axes": None, "output_axes": None, "input_length": None,
-    "seed": None, "use_cudnn": "auto", "noise_shape": None,
+    "seed": None, "use_cudnn": "auto", "noise_shape": None, "pad_to_aspect_ratio": False,
+    "fill_mode": "constant", "fill_value": 0.0, "antialias": False,
 }
 # Keys that mean nothing once another key has its neutral value (renorm is False), or that
 # are read elsewhere (Keras 2's batch_input_shape on a first layer gives the model's input).
@@ -138,6 +139,11 @@ def _checked_class(entry, where):
         raise ValueError(f"{where}: a layer entry must be an object "
                          '{"class_name": "...", "config": {...}}')
     class_name = entry["class_name"]
+    if class_name == "Lambda":
+        raise ValueError(f"{where}: a Lambda layer holds Python code, which Keras files "
+                         "store as bytecode; tinygrad_edu never runs code from a file. "
+                         "Rewrite it as a layer class, or rebuild the model in code and load "
+                         "only the weights")
     if class_name not in supported_layers():
         raise ValueError(f"{where}: unknown layer class {class_name!r}; the layers that "
                          f"tinygrad_edu reads from Keras files are: "
