@@ -191,3 +191,18 @@ def test_a_small_decoder_matches_keras_end_to_end():
     x = rng.normal(size=shape).astype(np.float32)
     expected = keras.ops.convert_to_numpy(keras_model(x))
     np.testing.assert_allclose(ours(tg.Tensor(x)).numpy(), expected, atol=ATOL, rtol=1e-5)
+
+
+def test_masked_global_average_pooling1d_matches_keras():
+    """Embedding(mask_zero=True) -> GlobalAveragePooling1D averages the kept steps only."""
+    tokens = np.array([[3, 1, 4, 0, 0], [5, 9, 2, 6, 5], [7, 0, 0, 0, 0]])
+    keras_model = keras.Sequential([keras.Input((5,), dtype="int64"),
+                                    keras.layers.Embedding(10, 3, mask_zero=True),
+                                    keras.layers.GlobalAveragePooling1D()])
+    ours = nn.Sequential([nn.Embedding(10, 3, mask_zero=True), nn.GlobalAveragePooling1D()])
+    ours(tg.Tensor(tokens))
+    ours.set_weights(keras_model.get_weights())
+    expected = keras.ops.convert_to_numpy(keras_model(tokens))
+    np.testing.assert_allclose(ours(tg.Tensor(tokens)).numpy(), expected, atol=ATOL)
+    table = keras_model.get_weights()[0]
+    np.testing.assert_allclose(expected[2], table[7], atol=ATOL)  # one kept step: itself

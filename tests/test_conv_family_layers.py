@@ -162,3 +162,12 @@ def test_layer_gradients_with_respect_to_every_weight(make, shape):
 def test_errors_name_the_layer_the_shape_and_the_fix(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def test_masked_global_average_pooling1d_gradient_skips_the_padding():
+    layer = nn.GlobalAveragePooling1D()
+    mask = np.array([[True, True, False], [True, False, False]])
+    x = tg.Tensor(RNG.normal(size=(2, 3, 2)), requires_grad=True, dtype=np.float64)
+    assert gradcheck(lambda t: layer(t, mask=mask), [x])
+    layer(x, mask=mask).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy()[:, :, 0], [[0.5, 0.5, 0.0], [1.0, 0.0, 0.0]])

@@ -12,10 +12,13 @@ from tinygrad_edu import constraints, functional, regularizers
 from tinygrad_edu import init as initializers
 from tinygrad_edu.nn.conv import _check_data_format
 from tinygrad_edu.nn.layers import _activation_config, _kernel_and_bias_config
+from tinygrad_edu.nn.masking import mask_of
 from tinygrad_edu.nn.module import InputSpec, Module
 from tinygrad_edu.ops import conv as conv_ops
 from tinygrad_edu.ops import conv1d as conv1d_ops
+from tinygrad_edu.ops.elementwise import where
 from tinygrad_edu.ops.grouped_conv import check_groups
+from tinygrad_edu.tensor import Tensor
 
 __all__ = ["Conv1D", "MaxPooling1D", "AveragePooling1D", "GlobalAveragePooling1D",
            "GlobalMaxPooling1D", "check_sequence_shape", "set_kernel_and_bias_options"]
@@ -258,13 +261,26 @@ class _GlobalPooling1D(Module):
 class GlobalAveragePooling1D(_GlobalPooling1D):
     """The mean of each channel over all steps: (m, L, C) -> (m, C); dx = g / L everywhere.
 
+    With a mask (from ``Masking`` or ``Embedding(mask_zero=True)``, or ``mask=``), the mean
+    is over the kept steps only, as in Keras: y[n, c] = sum_t mask[n, t] x[n, t, c] /
+    sum_t mask[n, t], and the padded steps get no gradient.
+
     >>> import tinygrad_edu as tg
     >>> GlobalAveragePooling1D()(tg.ones(2, 9, 3)).shape
     (2, 3)
+    >>> x = tg.Tensor([[[1.0], [3.0], [0.0]]])
+    >>> GlobalAveragePooling1D()(x, mask=[[True, True, False]]).tolist()
+    [[2.0]]
     """
 
-    def forward(self, x):
-        return x.mean(axis=1, keepdims=self.keepdims)
+    def forward(self, x, mask=None):
+        mask = mask_of(x) if mask is None else np.asarray(mask, dtype=bool)
+        if mask is None:
+            return x.mean(axis=1, keepdims=self.keepdims)
+        keep = mask.reshape(*mask.shape, 1)
+        counts = keep.sum(axis=1, keepdims=self.keepdims).astype(x.data.dtype)
+        total = where(keep, x, 0.0).sum(axis=1, keepdims=self.keepdims)
+        return total / Tensor._wrap(counts)
 
 
 class GlobalMaxPooling1D(_GlobalPooling1D):
