@@ -538,3 +538,19 @@ def test_layers_this_project_lacks_are_named(tmp_path, layer, message):
     path = _saved(keras.Sequential([keras.Input((4,)), layer()]), tmp_path)
     with pytest.raises(ValueError, match=message):
         tg.load_model(path)
+
+
+def test_model_checkpoint_writes_keras_files_keras_reads(tmp_path):
+    model = our_model()
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    x = RNG.random((6, 6, 6, 1)).astype("float32")
+    y = np.eye(2, dtype="float32")[[0, 1, 0, 1, 1, 0]]
+    model.fit(x, y, epochs=2, verbose=0, validation_data=(x, y), callbacks=[
+        tg.callbacks.ModelCheckpoint(tmp_path / "best.keras", save_best_only=True),
+        tg.callbacks.ModelCheckpoint(tmp_path / "last.weights.h5", save_weights_only=True)])
+    twin = keras.models.load_model(tmp_path / "best.keras")
+    assert int(twin.optimizer.iterations) in (1, 2)
+    twin.load_weights(tmp_path / "last.weights.h5")
+    np.testing.assert_allclose(twin.predict(x, verbose=0), model.predict(x, verbose=0),
+                               rtol=1e-6, atol=1e-6)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["best.keras", "last.weights.h5"]

@@ -130,3 +130,15 @@ def test_missing_tensorboardx_and_bad_arguments_are_clear(monkeypatch):
     monkeypatch.setitem(sys.modules, "tensorboardX", None)
     with pytest.raises(ImportError, match="pip install"):
         TensorBoard("logs")
+
+
+def test_a_functional_models_graph_has_its_calls_as_edges(tmp_path):
+    a, b = nn.Input((3,), name="a"), nn.Input((2,), name="b")
+    shared = nn.Dense(2, name="shared")
+    out = nn.Add(name="sum")([shared(a), nn.Dense(2, name="side")(b)])
+    net = nn.Model([a, b], nn.Dense(1, name="out")(out), name="fn")
+    net.compile(optimizer="sgd", loss="mse")
+    net.fit([X, X[:, :2]], Y[:, :1], epochs=1, verbose=0, callbacks=[TensorBoard(tmp_path)])
+    edges = {node.name: list(node.input) for node in read(tmp_path / "train").Graph().node}
+    assert edges == {"fn/a": [], "fn/b": [], "fn/shared": ["fn/a"], "fn/side": ["fn/b"],
+                     "fn/sum": ["fn/shared", "fn/side"], "fn/out": ["fn/sum"]}
