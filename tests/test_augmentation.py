@@ -281,6 +281,8 @@ MISTAKES = [
     (lambda: nn.RandomZoom(0.1, interpolation="bicubic"), r"interpolation must be one of"),
     (lambda: nn.RandomFlip("diagonal"), r"RandomFlip: mode must be one of 'horizontal'"),
     (lambda: nn.RandomCrop(0, 3), r"RandomCrop: height must be a positive integer"),
+    (lambda: nn.RandomZoom(0.1, input_shape=(28, 28), name="zoom"), r"zoom \(RandomZoom\): "
+     r"input_shape must be \(height, width, channels\), got \(28, 28\).*\(28, 28, 1\)"),
     (lambda: nn.RandomFlip(name="flip")(tg.ones(28, 28)), r"flip \(RandomFlip\): expects "
      r"channels-last images .* got shape \(28, 28\).*x.reshape\(n, 28, 28, 1\)"),
 ]

@@ -67,6 +67,14 @@ class _RandomImageLayer(Module):
         self.seed = seed
         self._private_generator = None if seed is None else make_generator(seed)
 
+    def build(self, input_shape):
+        # input_shape= leaves the batch out: a grayscale (28, 28) needs its channel axis.
+        if input_shape[0] is None and len(input_shape) != 4:
+            raise ValueError(
+                f"{self.name} ({type(self).__name__}): input_shape must be (height, width, "
+                f"channels), got {tuple(input_shape)[1:]}. Grayscale images need a channel "
+                "axis: input_shape=(28, 28, 1), with x.reshape(n, 28, 28, 1)")
+
     def _generator(self) -> np.random.Generator:
         # The shared generator is looked up at each call: manual_seed replaces it.
         return self._private_generator or make_generator(None)
