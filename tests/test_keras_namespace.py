@@ -274,3 +274,43 @@ def test_merge_functions_are_the_merge_layers_called():
     model = keras.Model([a, b], keras.layers.add([a, b]))
     out = model.predict([np.ones((2, 4)), np.full((2, 4), 2.0)], verbose=0)
     np.testing.assert_array_equal(out, np.full((2, 4), 3.0))
+
+
+CUSTOM_LAYER = '''
+import numpy as np
+import keras
+
+
+class Affine(keras.layers.Layer):
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1], self.units), initializer="ones")
+        self.b = self.add_weight(shape=(self.units,), initializer="ones", regularizer="l2")
+
+    def call(self, inputs):
+        return inputs @ self.w + self.b
+
+
+model = keras.Sequential([keras.Input((3,)), Affine(2)])
+out = model.predict(np.arange(6, dtype="float32").reshape(2, 3), verbose=0)
+count = model.count_params()
+trainable = len(model.layers[0].trainable_weights)
+'''
+
+
+def test_a_keras_3_custom_layer_runs_with_its_import_changed():
+    """Keras 3's ``add_weight(shape=..., initializer=...)`` (no name) in a custom layer."""
+    from test_course_keras import rewrite_imports
+
+    ours = {}
+    exec(rewrite_imports(CUSTOM_LAYER), ours)  # noqa: S102 - the example above
+    assert [name for name, _ in ours["model"].layers[0].named_parameters()] == ["w", "b"]
+    keras_ = pytest.importorskip("keras")
+    theirs = {}
+    exec(CUSTOM_LAYER, theirs)  # noqa: S102
+    assert keras_ is not None
+    np.testing.assert_allclose(ours["out"], theirs["out"], rtol=1e-6)
+    assert (ours["count"], ours["trainable"]) == (theirs["count"], theirs["trainable"]) == (8, 2)

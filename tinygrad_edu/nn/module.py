@@ -157,12 +157,26 @@ class Module(ModuleWeights, KerasModelAPI):
             return
         self._forget(key)
         if isinstance(value, Parameter):
+            self._adopt_unnamed_weight(key, value)
             if not value.name:
                 value.name = f"{self.name}.{key}"
             self._parameters[key] = value
         elif isinstance(value, Module):
             self._modules[key] = value
         object.__setattr__(self, key, value)
+
+    def _adopt_unnamed_weight(self, key, value) -> None:
+        """``self.w = self.add_weight(shape=...)``: the weight registered as ``variable``
+        moves to ``w`` (with its regularizer), so it is listed once, under its real name."""
+        for old in self.__dict__.get("_unnamed_weights", set()) & set(self._parameters):
+            if self._parameters[old] is value:
+                self._unnamed_weights.discard(old)
+                regularizer = self._weight_regularizers.pop(old, None)
+                del self._parameters[old]
+                object.__delattr__(self, old)
+                if regularizer is not None:
+                    self._weight_regularizers[key] = regularizer
+                value.name = f"{self.name}.{key}"
 
     def _forget(self, key) -> None:
         """Drop ``key`` from the registries (it is being replaced or deleted)."""

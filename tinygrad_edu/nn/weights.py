@@ -59,12 +59,17 @@ class ModuleWeights:
     ``named_weights``, ``parameters``).
     """
 
-    def add_weight(self, name: str, shape, initializer="glorot_uniform", regularizer=None,
+    def add_weight(self, name=None, shape=None, initializer="glorot_uniform", regularizer=None,
                    trainable=True, dtype="float32", constraint=None) -> Parameter:
         """Create, initialize and register a weight (Keras's ``add_weight``).
 
+        Keras 3's own way of calling it works too: ``self.w = self.add_weight(shape=(3, 4),
+        initializer="random_normal")`` (no name: the weight is registered as ``variable``,
+        ``variable_1``... until it is assigned to an attribute, whose name it then takes),
+        and a shape as the first argument, Keras 3's order.
+
         Args:
-            name: attribute name (``"kernel"``, ``"bias"``...).
+            name: attribute name (``"kernel"``, ``"bias"``...), or None.
             shape: the weight's shape; initializers read their fans from it.
             initializer: a name (``"he_normal"``), an initializer object or a callable
                 ``(shape, dtype) -> array``.
@@ -74,6 +79,14 @@ class ModuleWeights:
             constraint: a name (``"max_norm"``), a constraint object or a callable
                 ``array -> array``, applied by the optimizer after each update.
         """
+        if shape is None and isinstance(name, (tuple, list)):
+            name, shape = None, name  # Keras 3's order: add_weight(shape, initializer, ...)
+        if shape is None:
+            raise TypeError(f"{self.name}.add_weight: give the weight's shape, e.g. "
+                            "add_weight(shape=(3, 4))")
+        if name is None:
+            name = self._unnamed_weight()
+        initializer = "glorot_uniform" if initializer is None else initializer  # Keras 3
         shape = tuple(int(n) for n in shape)
         check_allocation(f"{self.name}.{name}", shape)  # before the memory is taken
         values = initializers.get(initializer)(shape, dtype=dtype)
@@ -84,6 +97,15 @@ class ModuleWeights:
         if regularizer is not None:
             self._weight_regularizers[name] = regularizers.get(regularizer)
         return param
+
+    def _unnamed_weight(self) -> str:
+        """A free attribute name for a weight made without a name (Keras's ``variable``)."""
+        taken = self.__dict__.setdefault("_unnamed_weights", set())
+        count = 0
+        while (name := "variable" if count == 0 else f"variable_{count}") in self.__dict__:
+            count += 1
+        taken.add(name)
+        return name
 
     @property
     def weights(self) -> list:
