@@ -80,7 +80,8 @@ def test_a_shared_layer_called_twice_shares_its_weights():
                                rtol=1e-5, atol=1e-6)
     lines = []
     model.summary(print_fn=lines.append)
-    assert any("add (Add)" in line and "shared[0][0], shared[2][0]" in line for line in lines)
+    row = next(index for index, line in enumerate(lines) if "add (Add)" in line)
+    assert " ".join(lines[row:row + 2]).split()[-2:] == ["shared[0][0],", "shared[2][0]"]
 
 
 def test_summary_has_keras_connected_to_column():
@@ -339,3 +340,32 @@ def test_a_layer_without_a_symbolic_call_says_how_to_get_one():
     shared(shared(x))
     with pytest.raises(AttributeError, match=r"twice \(Dense\) was called 2 times"):
         _ = shared.output
+
+
+def test_recurrent_layers_with_states_in_a_functional_graph():
+    sequence = nn.Input(shape=(5, 3), name="sequence")
+    h, c = nn.Input(shape=(2,), name="h"), nn.Input(shape=(2,), name="c")
+    lstm = nn.LSTM(2, return_state=True, name="lstm")
+    out, state_h, state_c = lstm(sequence, initial_state=[h, c])
+    assert out.shape == state_h.shape == state_c.shape == (None, 2)
+    model = nn.Model([sequence, h, c], [out, state_c])
+    data = [RNG.normal(size=(3, 5, 3)).astype(np.float32), np.zeros((3, 2), np.float32),
+            np.ones((3, 2), np.float32)]
+    eager = lstm(tg.Tensor(data[0]), initial_state=[tg.Tensor(data[1]), tg.Tensor(data[2])])
+    for mine, expected in zip(model.predict(data, verbose=0), [eager[0], eager[2]]):
+        np.testing.assert_allclose(mine, expected.numpy(), rtol=1e-6)
+    lines = []
+    model.summary(print_fn=lines.append)
+    row = next(index for index, line in enumerate(lines) if "lstm (LSTM)" in line)
+    assert " ".join(lines[row:row + 2]).split()[-3:] == ["sequence[0][0],", "h[0][0],",
+                                                         "c[0][0]"]
+
+
+def test_a_stateful_layer_keeps_no_state_from_the_shape_probe():
+    x = nn.Input(shape=(5, 3), batch_size=4)
+    lstm = nn.LSTM(2, stateful=True)
+    model = nn.Model(x, nn.Dense(1)(lstm(x)))
+    assert lstm._kept_states is None
+    model.compile("sgd", "mse")
+    model.fit(np.ones((8, 5, 3)), np.ones((8, 1)), batch_size=4, shuffle=False, verbose=0)
+    assert lstm._kept_states[0].shape == (4, 2)

@@ -173,8 +173,16 @@ def _widths(rows, line_length, columns) -> list[int]:
     if line_length is None:
         gaps = [0] + [2 if align == "<" and before[3] == ">" else 0
                       for before, (_, _, _, align) in zip(columns, columns[1:])]
-        return [max(minimum, *(len(row[i]) + 2 + gap for row in rows))
-                for i, ((_, _, minimum, _), gap) in enumerate(zip(columns, gaps))]
+        widths = [max(minimum, *(len(row[i]) + 2 + gap for row in rows))
+                  for i, ((_, _, minimum, _), gap) in enumerate(zip(columns, gaps))]
+        headers = [header for header, _, _, _ in columns]
+        if "Connected to" in headers:
+            # several inputs go one under the other, as Keras lists them, not in one long line
+            index = headers.index("Connected to")
+            longest_entry = max((len(entry) for row in rows[1:] for entry in row[index].split()),
+                                default=0)
+            widths[index] = max(columns[index][2], longest_entry + 4)
+        return widths
     line_length = int(line_length)
     fixed = sum(minimum for _, share, minimum, _ in columns if not share)
     room = line_length - 1 - fixed

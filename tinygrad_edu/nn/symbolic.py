@@ -153,12 +153,17 @@ def _probe(layer, arguments, size: int):
         return Tensor._wrap(np.zeros(shape, dtype=leaf.dtype))
 
     x, args, kwargs = map_structure(zeros, arguments)
+    # what a stateful recurrent layer keeps between batches must not come from the probe
+    kept = [(m, m.__dict__["_kept_states"]) for m in layer.modules() if "_kept_states" in
+            m.__dict__]
     _Probe.active, was_probing = True, _Probe.active
     try:
         with no_grad(), _mode(layer, False):
             return layer._call_eager(x, *args, **kwargs)
     finally:
         _Probe.active = was_probing
+        for module, states in kept:
+            object.__setattr__(module, "_kept_states", states)
 
 
 def _output_shapes(layer, arguments):
