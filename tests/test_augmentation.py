@@ -325,3 +325,12 @@ def test_keras_files_carry_the_layers_both_ways(tmp_path):
     theirs.save(tmp_path / "theirs.keras")
     back = ours_keras.models.load_model(tmp_path / "theirs.keras")
     np.testing.assert_allclose(back.predict(pixels, verbose=0), expected, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("make", EVERY_LAYER, ids=NAMES)
+def test_one_unbatched_image_keeps_its_three_axes(make):
+    image = IMAGES[0]
+    for training in [True, False]:
+        out = ours(make(), image, training=training)
+        expected = (5, 5, 2) if isinstance(make(), nn.RandomCrop) else image.shape
+        assert out.shape == expected and out.dtype == np.float32
