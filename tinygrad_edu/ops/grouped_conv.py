@@ -1,4 +1,4 @@
-"""Grouped and depthwise 2-D convolution (NHWC), as one batched matrix product over groups.
+"""Grouped and depthwise 2-D convolution (NHWC).
 
 With ``groups = G`` the C input channels and the O output channels are cut into G equal,
 contiguous blocks; output block g sees only input block g. With Cg = C / G and Og = O / G
@@ -7,15 +7,19 @@ the kernel has shape (kh, kw, Cg, O), as in Keras, and
     y[n, i, j, g*Og + o] = sum_{a,b,c} x_p[n, i*sh + a*dh, j*sw + b*dw, g*Cg + c]
                                         * k[a, b, c, g*Og + o]
 
-The windows come from the same ``Im2Col`` as ordinary convolution; they are regrouped as a
-(G, rows, kh*kw*Cg) stack and multiplied by the kernel as a (G, kh*kw*Cg, Og) stack, one
-batched product instead of a Python loop over groups (groups of one channel, as depthwise
-convolution has, take one einsum over the taps instead). Backward (cols_g = group g's
-windows):
+Each group is an ordinary convolution of its channel block, so for Cg > 1 every group goes
+through ``conv2d``'s own GEMM path and the results are joined along the channels. Backward
+(rows_g = group g's windows, g_g = its block of dL/dy):
 
-    d(k_g) = cols_g^T @ g_g          dx = Col2Im(concat_g(g_g @ k_g^T))
+    d(k_g) = rows_g^T @ g_g          dx_g = the taps of g_g @ k_g^T added back
 
-Both are products and regroupings of tensors, so the second derivative is there too.
+Groups of one channel (depthwise convolution) would make G tiny products; instead the
+windows come from ``Im2Col`` once and one einsum over the taps multiplies every channel by
+its own kernel (dk and d(cols) are einsums again, and Col2Im takes d(cols) back to dx).
+Everything is made of graph ops, so the second derivative is there too. Measured at batch 32
+on 28x28x32, 3x3, forward + backward on one busy core: depthwise 80-115 ms (a regrouped
+batched product took 480 ms), groups=2..8 105-190 ms with one GEMM per group (a batched
+product over the groups 180-300 ms), the ordinary 32 -> 32 convolution 85-110 ms.
 
 Depthwise convolution is the case G = C: each input channel gets its own ``depth_multiplier``
 filters; Keras's kernel (kh, kw, C, M) is the grouped kernel (kh, kw, 1, C*M) reshaped, output
@@ -27,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 
 from tinygrad_edu.ops.einsum import einsum
-from tinygrad_edu.ops.shape import stack
+from tinygrad_edu.ops.shape import concatenate, stack
 from tinygrad_edu.ops.windows import (
     Im2Col,
     check_fits,
@@ -96,19 +100,20 @@ def grouped_conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_ra
         x = pad_spatial(x, (kh, kw), strides, dilation, 0.0)
     else:
         check_fits(x, (kh, kw), dilation, who, "kernel")
-    cols = Im2Col.apply(x, window=(kh, kw), strides=strides, dilation=dilation)
-    batch, out_h, out_w = cols.shape[:3]
-    rows, taps, group_out = batch * out_h * out_w, kh * kw, out_channels // groups
+    group_out = out_channels // groups
     if group_in == 1:
-        y = _one_channel_groups(cols.reshape(rows, taps, groups),
-                                kernel.reshape(taps, groups, group_out))
+        cols = Im2Col.apply(x, window=(kh, kw), strides=strides, dilation=dilation)
+        batch, out_h, out_w = cols.shape[:3]
+        y = _one_channel_groups(cols.reshape(batch * out_h * out_w, kh * kw, groups),
+                                kernel.reshape(kh * kw, groups, group_out))
+        y = y.reshape(batch, out_h, out_w, out_channels)
     else:
-        stacked = cols.reshape(rows, taps, groups, group_in).transpose(2, 0, 1, 3).reshape(
-            groups, rows, taps * group_in)
-        kernels = kernel.reshape(taps, group_in, groups, group_out).transpose(
-            2, 0, 1, 3).reshape(groups, taps * group_in, group_out)
-        y = (stacked @ kernels).transpose(1, 0, 2)
-    y = y.reshape(batch, out_h, out_w, out_channels)
+        from tinygrad_edu.ops.conv import conv2d  # here: conv2d itself imports this module
+
+        y = concatenate([
+            conv2d(x[..., g * group_in:(g + 1) * group_in],
+                   kernel[..., g * group_out:(g + 1) * group_out], strides=strides,
+                   dilation_rate=dilation) for g in range(groups)], axis=-1)
     if bias is not None:
         bias = as_tensor(bias)
         if bias.shape != (out_channels,):
@@ -122,9 +127,8 @@ def grouped_conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_ra
 def _one_channel_groups(cols, kernel):
     """y[r, c, m] = sum_t cols[r, t, c] * kernel[t, c, m]: groups of one input channel.
 
-    One einsum per multiplier m instead of the batched product: regrouping the windows for
-    a (C, rows, taps) product moves single values, about 20x slower than this product
-    (measured at batch 32 on 28x28x32).
+    One einsum per multiplier m (regrouping the windows for a (C, rows, taps) batched product
+    would move single values, about 20x slower than this product).
     """
     parts = [einsum("rtc,tc->rc", cols, kernel[:, :, m]) for m in range(kernel.shape[2])]
     return parts[0].reshape(*parts[0].shape, 1) if len(parts) == 1 else stack(parts, axis=-1)
