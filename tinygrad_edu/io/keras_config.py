@@ -112,9 +112,23 @@ def _plain_object(value, kind, known, where):
             "config": {key: item for key, item in config.items() if key in accepted}}
 
 
+def _initializer_value(value, where):
+    """An initializer object with its default options becomes its name (``"zeros"``), as a
+    layer's default is written; others stay ``{"class_name", "config"}``."""
+    plain = _plain_object(value, "initializer", initializers._by_class, where)
+    if not isinstance(plain, dict):
+        return plain
+    cls = initializers._by_class[plain["class_name"]]
+    if plain["config"] == {key: item for key, item in cls().get_config().items()
+                           if key in plain["config"]}:
+        return next((name for name, known in initializers._by_name.items()
+                     if known is cls), plain)  # the first name is the Keras one
+    return plain
+
+
 def _converted_value(key, value, class_name, where):
     if key.endswith("_initializer"):
-        return _plain_object(value, "initializer", initializers._by_class, where)
+        return _initializer_value(value, where)
     if key.endswith("_regularizer"):
         return _plain_object(value, "regularizer", regularizers._by_class, where)
     if key.endswith("_constraint"):
