@@ -554,3 +554,15 @@ def test_model_checkpoint_writes_keras_files_keras_reads(tmp_path):
     np.testing.assert_allclose(twin.predict(x, verbose=0), model.predict(x, verbose=0),
                                rtol=1e-6, atol=1e-6)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["best.keras", "last.weights.h5"]
+
+
+def test_every_truncation_of_a_weights_file_gives_a_value_error(tmp_path):
+    model = our_model()
+    path = tmp_path / "w.weights.h5"
+    model.save_weights(path)
+    data = path.read_bytes()
+    for length in range(0, len(data), max(1, len(data) // 60)):
+        cut = tmp_path / "cut.weights.h5"
+        cut.write_bytes(data[:length])
+        with pytest.raises(ValueError, match="load_weights: .*cut.weights.h5"):
+            model.load_weights(cut)
