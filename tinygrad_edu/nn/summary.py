@@ -163,7 +163,7 @@ def _columns(show_trainable, connected) -> list[tuple[str, float, int, str]]:
                (HEADERS[2], 0.20, 12, ">")]
     if connected:
         columns = [(HEADERS[0], 0.32, 29, "<"), (HEADERS[1], 0.24, 22, "<"),
-                   (HEADERS[2], 0.14, 11, ">"), ("Connected to", 0.30, 20, "<")]
+                   (HEADERS[2], 0.14, 11, ">"), ("Connected to", 0.30, 26, "<")]
     if show_trainable:
         columns.append((HEADERS[3], 0.0, TRAINABLE_WIDTH, ">"))
     return columns
