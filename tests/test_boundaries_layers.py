@@ -81,6 +81,7 @@ def _every_layer():
         (nn.Cropping2D(1), image), (nn.UpSampling2D(interpolation="bilinear"), image),
         (nn.ZeroPadding1D(), (2, 5, 4)), (nn.Cropping1D(), (2, 5, 4)),
         (nn.UpSampling1D(), (2, 5, 4)), (nn.Conv1DTranspose(2, 3, strides=2), (2, 5, 4)),
+        (nn.DepthwiseConv1D(3), (2, 5, 4)), (nn.SeparableConv1D(2, 3), (2, 5, 4)),
         (nn.Rescaling(1 / 255), image), (nn.Normalization(), image), (nn.Resizing(2, 3), image),
         (nn.CenterCrop(2, 2), image), (nn.RandomFlip(seed=0), image),
         (nn.RandomTranslation(0.2, 0.2, seed=0), image), (nn.RandomRotation(0.1, seed=0), image),

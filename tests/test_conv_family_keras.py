@@ -1,5 +1,5 @@
 """The convolution-family layers against Keras 3 (torch backend): Conv2D(groups), Conv1D,
-DepthwiseConv2D, SeparableConv2D, Conv2DTranspose, Conv1DTranspose, the 1-D pooling layers,
+DepthwiseConv2D/1D, SeparableConv2D/1D, Conv2DTranspose, Conv1DTranspose, the 1-D pooling layers,
 zero padding, cropping and upsampling.
 
 Random weights go into the Keras layer and are copied into ours with get_weights /
@@ -112,6 +112,19 @@ SEPARABLE = [
 @pytest.mark.parametrize("shape, filters, size, options", SEPARABLE)
 def test_separable_conv2d_matches_keras(shape, filters, size, options):
     _compare("SeparableConv2D", shape, filters, size, **options)
+
+
+@pytest.mark.parametrize("name, shape, args, options", [
+    ("DepthwiseConv1D", (2, 9, 3), (3,), {}),
+    ("DepthwiseConv1D", (1, 10, 2), (4,), {"depth_multiplier": 3, "strides": 2,
+                                           "padding": "same"}),
+    ("DepthwiseConv1D", (2, 11, 4), (3,), {"dilation_rate": 2, "use_bias": False}),
+    ("SeparableConv1D", (2, 9, 3), (5, 3), {}),
+    ("SeparableConv1D", (1, 10, 2), (4, 3), {"depth_multiplier": 2, "strides": 2,
+                                             "padding": "same", "activation": "relu"}),
+])
+def test_depthwise_and_separable_conv1d_match_keras(name, shape, args, options):
+    _compare(name, shape, *args, **options)
 
 
 TRANSPOSED = [

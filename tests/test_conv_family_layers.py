@@ -51,6 +51,7 @@ def _every_layer_model():
         nn.MaxPooling1D(4),
         nn.ZeroPadding1D(2), nn.Cropping1D((1, 3)), nn.UpSampling1D(2),
         nn.Conv1DTranspose(3, 3, strides=2, padding="same", output_padding=0),
+        nn.DepthwiseConv1D(3, depth_multiplier=2, padding="same"), nn.SeparableConv1D(3, 3),
         nn.AveragePooling1D(3, strides=2, padding="same"), nn.GlobalAveragePooling1D(),
     ])
 

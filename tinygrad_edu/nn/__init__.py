@@ -5,8 +5,8 @@ traversal, modes); ``weights.py`` what is done with the weights it finds (``add_
 ``weights``, ``state_dict``, ``get_weights``/``set_weights``, ``save``); ``parameter.py`` the
 ``Parameter`` class and default names; ``model_api.py`` the ``compile``/``fit`` doors into
 training; then the layers (``layers.py``, ``conv.py`` with ``conv1d.py``, ``depthwise_conv.py``
-and ``transposed_conv.py``, ``spatial.py``, ``normalization.py``), ``containers.py`` and
-``sequential.py``. The functional API: ``symbolic.py`` (what ``Input``
+(and ``depthwise_conv1d.py``) and ``transposed_conv.py``, ``spatial.py``, ``normalization.py``),
+``containers.py`` and ``sequential.py``. The functional API: ``symbolic.py`` (what ``Input``
 returns and what layers return on it), ``input_layer.py``, ``functional_graph.py``,
 ``functional_model.py`` (``Model``), ``functional_config.py``, ``merge.py``; ``cloning.py``
 (``clone_model``).
@@ -38,6 +38,7 @@ from tinygrad_edu.nn.conv1d import (
     MaxPooling1D,
 )
 from tinygrad_edu.nn.depthwise_conv import DepthwiseConv2D, SeparableConv2D
+from tinygrad_edu.nn.depthwise_conv1d import DepthwiseConv1D, SeparableConv1D
 from tinygrad_edu.nn.embedding import Embedding
 from tinygrad_edu.nn.functional_model import Model
 from tinygrad_edu.nn.input_layer import Input, InputLayer
@@ -88,6 +89,7 @@ __all__ = [
     "Conv1D", "MaxPooling1D", "AveragePooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling1D",
     "DepthwiseConv2D", "SeparableConv2D", "Conv2DTranspose", "ZeroPadding2D", "Cropping2D",
     "UpSampling2D", "ZeroPadding1D", "Cropping1D", "UpSampling1D", "Conv1DTranspose",
+    "DepthwiseConv1D", "SeparableConv1D",
     "BatchNormalization", "LayerNormalization", "InstanceNormalization", "GroupNormalization",
     "RecurrentLayer", "SimpleRNN", "LSTM", "GRU", "Bidirectional", "TimeDistributed",
     "Embedding", "Masking",

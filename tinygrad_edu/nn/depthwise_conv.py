@@ -62,7 +62,7 @@ class DepthwiseConv2D(Module):
                  depthwise_constraint=None, bias_constraint=None, input_shape=None, name=None,
                  trainable=True):
         super().__init__(name=name, trainable=trainable)
-        layer = "DepthwiseConv2D"
+        layer = type(self).__name__
         _check_data_format(data_format, layer)
         self.kernel_size = _pair(kernel_size, "kernel_size", layer)
         self.strides = _pair(strides, "strides", layer)
@@ -87,31 +87,57 @@ class DepthwiseConv2D(Module):
         self.bias = None
         self._build_from_arguments(input_shape)
 
-    def build(self, input_shape):
-        channels = _check_image_shape(self, input_shape)[3]
+    # The 1-D layers (depthwise_conv1d.py) run this arithmetic on sequences seen as images of
+    # height 1; these four methods are where the two differ.
+    def _image_shape(self, input_shape) -> tuple:
+        """The input shape as (batch, height, width, channels), checked."""
+        return _check_image_shape(self, input_shape)
+
+    def _weight_shape(self, image_shape) -> tuple:
+        """A weight's shape in this layer's rank, from its 2-D shape."""
+        return image_shape
+
+    def _as_image(self, t, kernel=False):
+        return t
+
+    def _from_image(self, t):
+        return t
+
+    def _channels(self, input_shape) -> int:
+        channels = self._image_shape(input_shape)[3]
         if channels is None:
-            raise ValueError(f"{self.name} (DepthwiseConv2D): the number of input channels "
-                             f"must be known, got input shape {tuple(input_shape)}")
-        channels = int(channels)
-        self.add_weight("kernel", (*self.kernel_size, channels, self.depth_multiplier),
+            raise ValueError(f"{self.name} ({type(self).__name__}): the number of input "
+                             f"channels must be known, got input shape {tuple(input_shape)}")
+        self.input_spec = InputSpec(ndim=len(input_shape), axes={-1: int(channels)})
+        return int(channels)
+
+    def build(self, input_shape):
+        channels = self._channels(input_shape)
+        self.add_weight("kernel",
+                        self._weight_shape((*self.kernel_size, channels, self.depth_multiplier)),
                         self.depthwise_initializer, self.depthwise_regularizer,
                         constraint=self.depthwise_constraint)
         if self.use_bias:
             self.add_weight("bias", (channels * self.depth_multiplier,), self.bias_initializer,
                             self.bias_regularizer, constraint=self.bias_constraint)
-        self.input_spec = InputSpec(ndim=4, axes={-1: channels})
 
     def forward(self, x):
-        out = depthwise_conv2d(x, self.kernel, self.bias, strides=self.strides,
-                               padding=self.padding, dilation_rate=self.dilation_rate)
+        out = depthwise_conv2d(self._as_image(x), self._as_image(self.kernel, kernel=True),
+                               self.bias, strides=self.strides, padding=self.padding,
+                               dilation_rate=self.dilation_rate)
+        out = self._from_image(out)
         return out if self._is_linear else self.activation(out)
 
     def compute_output_shape(self, input_shape):
-        batch, height, width, channels = _check_image_shape(self, input_shape)
+        batch, height, width, channels = self._image_shape(input_shape)
         (kh, kw), (sh, sw), (dh, dw) = self.kernel_size, self.strides, self.dilation_rate
-        return (batch, _spatial_output(self, height, kh, sh, self.padding, dh),
-                _spatial_output(self, width, kw, sw, self.padding, dw),
-                None if channels is None else channels * self.depth_multiplier)
+        image = (batch, _spatial_output(self, height, kh, sh, self.padding, dh),
+                 _spatial_output(self, width, kw, sw, self.padding, dw),
+                 None if channels is None else channels * self.depth_multiplier)
+        return self._from_image_shape(image)
+
+    def _from_image_shape(self, shape) -> tuple:
+        return shape
 
     def get_config(self):
         depthwise_init, bias_init = self._initializer_args
@@ -166,7 +192,7 @@ class SeparableConv2D(DepthwiseConv2D):
                          bias_initializer, depthwise_regularizer, bias_regularizer,
                          activity_regularizer, depthwise_constraint, bias_constraint,
                          name=name, trainable=trainable)
-        self.filters = _positive(filters, "filters", "SeparableConv2D")
+        self.filters = _positive(filters, "filters", type(self).__name__)
         self.pointwise_initializer = initializers.get(pointwise_initializer)
         self._pointwise_initializer_arg = pointwise_initializer
         self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
@@ -177,31 +203,28 @@ class SeparableConv2D(DepthwiseConv2D):
         self._build_from_arguments(input_shape)
 
     def build(self, input_shape):
-        channels = _check_image_shape(self, input_shape)[3]
-        if channels is None:
-            raise ValueError(f"{self.name} (SeparableConv2D): the number of input channels "
-                             f"must be known, got input shape {tuple(input_shape)}")
-        channels = int(channels)
+        channels = self._channels(input_shape)
         middle = channels * self.depth_multiplier
-        self.add_weight("depthwise_kernel", (*self.kernel_size, channels, self.depth_multiplier),
+        self.add_weight("depthwise_kernel",
+                        self._weight_shape((*self.kernel_size, channels, self.depth_multiplier)),
                         self.depthwise_initializer, self.depthwise_regularizer,
                         constraint=self.depthwise_constraint)
-        self.add_weight("pointwise_kernel", (1, 1, middle, self.filters),
+        self.add_weight("pointwise_kernel", self._weight_shape((1, 1, middle, self.filters)),
                         self.pointwise_initializer, self.pointwise_regularizer,
                         constraint=self.pointwise_constraint)
         if self.use_bias:
             self.add_weight("bias", (self.filters,), self.bias_initializer, self.bias_regularizer,
                             constraint=self.bias_constraint)
-        self.input_spec = InputSpec(ndim=4, axes={-1: channels})
 
     def forward(self, x):
-        z = depthwise_conv2d(x, self.depthwise_kernel, strides=self.strides,
-                             padding=self.padding, dilation_rate=self.dilation_rate)
-        out = conv2d(z, self.pointwise_kernel, self.bias)
+        z = depthwise_conv2d(self._as_image(x), self._as_image(self.depthwise_kernel, True),
+                             strides=self.strides, padding=self.padding,
+                             dilation_rate=self.dilation_rate)
+        out = self._from_image(conv2d(z, self._as_image(self.pointwise_kernel, True), self.bias))
         return out if self._is_linear else self.activation(out)
 
     def compute_output_shape(self, input_shape):
-        return (*super().compute_output_shape(input_shape)[:3], self.filters)
+        return (*super().compute_output_shape(input_shape)[:-1], self.filters)
 
     def get_config(self):
         return {
