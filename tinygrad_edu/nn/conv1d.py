@@ -41,7 +41,7 @@ def check_sequence_shape(layer: Module, input_shape) -> tuple:
             hint = (" One feature per step needs a channel axis: x.reshape(*x.shape, 1); "
                     "one sequence needs a batch axis: x.reshape(1, *x.shape).")
         elif len(shape) == 4:
-            hint = f" For images use the 2-D layer ({type(layer).__name__[:-2]}2D)."
+            hint = f" For images use the 2-D layer ({type(layer).__name__.replace('1D', '2D')})."
         raise ValueError(f"{layer.name} ({type(layer).__name__}): expects 3-D input (batch, "
                          f"steps, channels), got shape {shape}.{hint}")
     return shape
