@@ -21,7 +21,7 @@ from tinygrad_edu.keras._namespace import missing_names as _missing_names
 _ALIASES = {
     "Convolution1D": "Conv1D", "Convolution2D": "Conv2D", "Convolution3D": "Conv3D",
     "Convolution1DTranspose": "Conv1DTranspose", "Convolution2DTranspose": "Conv2DTranspose",
-    "SeparableConvolution2D": "SeparableConv2D",
+    "SeparableConvolution1D": "SeparableConv1D", "SeparableConvolution2D": "SeparableConv2D",
     "MaxPool1D": "MaxPooling1D", "MaxPool2D": "MaxPooling2D", "MaxPool3D": "MaxPooling3D",
     "AvgPool1D": "AveragePooling1D", "AvgPool2D": "AveragePooling2D",
     "AvgPool3D": "AveragePooling3D", "GlobalAvgPool1D": "GlobalAveragePooling1D",
