@@ -67,7 +67,7 @@ def test_every_layer_of_nn_appears_in_keras_layers():
     for name in tg.nn.__all__:
         value = getattr(tg.nn, name)
         if isinstance(value, type) and issubclass(value, tg.nn.Module) and name not in (
-                "Module", "ModuleList", "Sequential", "RecurrentLayer"):
+                "Module", "ModuleList", "Sequential", "Model", "RecurrentLayer"):
             assert getattr(keras.layers, name) is value, name
     assert keras.layers.Layer is tg.nn.Module
     assert keras.layers.MaxPool2D is tg.nn.MaxPooling2D  # Keras's short alias

@@ -29,7 +29,7 @@ _ALIASES = {
     "GlobalMaxPool2D": "GlobalMaxPooling2D",
 }
 # tinygrad_edu.nn names that are not layers (containers and helpers of the module system).
-_NOT_LAYERS = {"Module", "ModuleList", "Sequential", "RecurrentLayer"}
+_NOT_LAYERS = {"Module", "ModuleList", "Sequential", "Model", "RecurrentLayer"}
 # Keras's functional forms of the merge layers: ``add([a, b])`` is ``Add()([a, b])``.
 _MERGE_FUNCTIONS = {"add": "Add", "subtract": "Subtract", "multiply": "Multiply",
                     "average": "Average", "maximum": "Maximum", "minimum": "Minimum",
@@ -41,8 +41,8 @@ def _merge_function(name: str, layer_class: type):
         return layer_class(**kwargs)(inputs)
 
     call_layer.__name__ = call_layer.__qualname__ = name
-    call_layer.__doc__ = (f"``{name}(inputs, **kwargs)`` is ``{layer_class.__name__}(**kwargs)"
-                     "(inputs)``, as in Keras.")
+    call_layer.__doc__ = (f"``{name}(inputs, **kwargs)`` is "
+                          f"``{layer_class.__name__}(**kwargs)(inputs)``, as in Keras.")
     return call_layer
 
 
