@@ -208,6 +208,31 @@ def test_small_cnn_step_matches_torch():
 
 
 @pytest.mark.parametrize("in_channels", [1, 3])
+def test_conv_and_pooling_take_strided_inputs(in_channels):
+    """Views (a transpose, a flip) give what their contiguous copies give, gradients too."""
+    base = RNG.normal(size=(2, 7, 6, in_channels))
+    kernel = _float64(RNG.normal(size=(3, 2, in_channels, 3)), False)
+
+    def loss(t):  # conv and pooling both read t itself (valid padding: no padded copy)
+        y, z = conv2d(t, kernel, strides=(1, 2)), max_pool2d(t, 2, 1)
+        return (y * np.cos(np.arange(y.data.size)).reshape(y.shape)).sum() + (z * z).sum()
+
+    for make_view in (lambda a: a.transpose(0, 2, 1, 3), lambda a: a[:, ::-1, ::2]):
+        x = _float64(base)
+        view = make_view(x)  # a strided view of x's data, no copy
+        assert not view.data.flags["C_CONTIGUOUS"]
+        value = loss(view)
+        value.backward()
+        copy = _float64(np.ascontiguousarray(make_view(base)))
+        value_of_copy = loss(copy)
+        value_of_copy.backward()
+        expected_grad = np.zeros_like(base)
+        make_view(expected_grad)[...] = copy.grad.numpy()
+        np.testing.assert_allclose(value.numpy(), value_of_copy.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(x.grad.numpy(), expected_grad, atol=1e-12)
+
+
+@pytest.mark.parametrize("in_channels", [1, 3])
 def test_conv_and_pooling_keep_float32(in_channels):
     x = tg.randn(2, 6, 6, in_channels, requires_grad=True)
     k = tg.randn(3, 3, in_channels, 4, requires_grad=True)
