@@ -6,8 +6,7 @@ Run:  python bench/bench_core.py [--quick]
     against PyTorch and a bare numpy multiply;
 (b) a training step of an MLP 784-256-128-10 (ReLU, softmax cross-entropy, plain SGD,
     float32) at batch 32, 128 and 1024: hand-written numpy forward/backward (the limit
-    for a framework that computes with numpy expressions), tinygrad_edu, and PyTorch; for
-    SGD also by hand with the one-pass update (BLAS axpy) that tinygrad_edu's SGD uses.
+    for a framework that computes with numpy expressions), tinygrad_edu, and PyTorch.
     The same step with Adam and Nadam (Keras's formulas; PyTorch's own Adam/NAdam).
 (c) backward time of a chain of N and 2N ops (it should double, not quadruple).
 (d) the SGD step of a tiny MLP (16-16-16-10, batch 4), so small that the step time is the
@@ -41,7 +40,6 @@ from common import (  # noqa: E402
 
 import tinygrad_edu as tg  # noqa: E402
 from tinygrad_edu.ops.fused import sparse_softmax_cross_entropy  # noqa: E402
-from tinygrad_edu.optim.axpy import axpy, blas_axpy_library  # noqa: E402
 
 try:
     import torch
@@ -99,14 +97,6 @@ def numpy_sgd(params):
     return update
 
 
-def numpy_sgd_axpy(params):
-    """The same update in one pass per weight, through BLAS axpy as tinygrad_edu's SGD does."""
-    def update(grads):
-        for p, g in zip(params, grads):
-            axpy(-LEARNING_RATE, g, p)
-    return update
-
-
 def numpy_adam(params, lr=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
     """Keras's Adam, written directly in numpy with in-place moment updates."""
     m = [np.zeros_like(p) for p in params]
@@ -150,11 +140,12 @@ def numpy_nadam(params, lr=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
 
 def numpy_step_factory(batches, optimizer="sgd", sizes=MLP_SIZES):
     """The hand-written forward and backward pass: what a framework of numpy expressions costs
-    at least (``optimizer="sgd+axpy"``: with the one-pass update that tinygrad_edu's SGD uses)."""
+    at least."""
     w1, b1, w2, b2, w3, b3 = mlp_weights(sizes)
     params = [w1, b1, w2, b2, w3, b3]
-    update = {"sgd": numpy_sgd, "sgd+axpy": numpy_sgd_axpy, "adam": numpy_adam,
-              "nadam": numpy_nadam}[optimizer](params)
+    # optimizer: a name, or a function of the parameters that returns an update(grads)
+    update = (optimizer if callable(optimizer) else
+              {"sgd": numpy_sgd, "adam": numpy_adam, "nadam": numpy_nadam}[optimizer])(params)
     data = cycle(batches)
 
     def step():
@@ -188,8 +179,8 @@ def tinygrad_step_factory(batches, optimizer="sgd", sizes=MLP_SIZES):
     data = cycle([(tg.Tensor(x), tg.Tensor(y)) for x, y in batches])
     make = {"sgd": lambda: tg.optim.SGD(params, lr=LEARNING_RATE),
             "adam": lambda: tg.optim.Adam(params, lr=1e-3),
-            "nadam": lambda: tg.optim.Nadam(params, lr=1e-3)}[optimizer]
-    opt = make()
+            "nadam": lambda: tg.optim.Nadam(params, lr=1e-3)}.get(optimizer)
+    opt = optimizer(params) if callable(optimizer) else make()  # or a class of optimizer
 
     def step():
         x, labels = next(data)
@@ -238,7 +229,7 @@ def bench_mlp(quick: bool, factories: dict, title: str, optimizer: str = "sgd",
     print_table(f"{title} (data: {source})", ["batch", *_timing_header(factories, "ms")], rows)
 
 
-REFERENCES = ("numpy", "numpy+axpy", "torch")  # what tinygrad_edu's time is divided by
+REFERENCES = ("numpy", "torch")  # what tinygrad_edu's time is divided by
 
 
 def _timing_row(samples: dict, unit: str) -> list[str]:
@@ -297,23 +288,11 @@ def main() -> None:
     factories = {"numpy": numpy_step_factory, "tinygrad_edu": tinygrad_step_factory}
     if torch is not None:
         factories["torch"] = torch_step_factory
-    # SGD also runs by hand with tinygrad_edu's one-pass update, so that the table shows how
-    # much of the difference is the update and how much is the framework's own work.
-    sgd_factories = {"numpy": numpy_step_factory,
-                     "numpy+axpy": lambda batches, optimizer: numpy_step_factory(batches,
-                                                                                 "sgd+axpy"),
-                     **factories}
     # More rounds here: on a shared machine single rounds scatter by +-15%, and these ratios
     # are the ones compared with targets.
-    bench_mlp(args.quick, sgd_factories, "(b) MLP 784-256-128-10 training step, SGD",
-              rounds=25)
+    bench_mlp(args.quick, factories, "(b) MLP 784-256-128-10 training step, SGD", rounds=25)
     print("tg/x: the median over rounds of tinygrad_edu's time / x's time in the same round; "
           "[first, third quartile] of those ratios")
-    library = blas_axpy_library()
-    print("SGD's update p -= lr * g: numpy makes a temporary lr * g and takes two passes; "
-          "tinygrad_edu and numpy+axpy take one, "
-          + (f"through axpy of {os.path.basename(library)}" if library else
-             "but no BLAS axpy was found here, so they use numpy's expression too"))
     for optimizer in ("adam", "nadam"):
         bench_mlp(args.quick, factories, f"(b) the same step with {optimizer.capitalize()}",
                   optimizer)

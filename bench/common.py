@@ -77,6 +77,10 @@ def interleaved_samples(factories: dict, steps: int, rounds: int, warmup: int = 
     always-blank pixels decay towards 1e-38), which slows every implementation several times
     and measures the CPU's denormal handling instead of the framework. The order of the
     variants is reversed every other round, so that none always runs first or last.
+
+    ``clock`` is wall time by default; ``time.thread_time`` counts only the CPU time of this
+    thread, which on a busy machine with one BLAS thread leaves out the time other processes
+    held the core.
     """
     samples = {name: [] for name in factories}
     names = list(factories)
