@@ -1,4 +1,4 @@
-"""The fast reduction routes give numpy's numbers for every shape, dtype and layout."""
+"""The sum over leading axes as a product with ones gives numpy's numbers, up to rounding."""
 
 import numpy as np
 import pytest
@@ -6,8 +6,7 @@ import pytest
 import tinygrad_edu as tg
 from tinygrad_edu.gradcheck import gradcheck
 from tinygrad_edu.ops import reduce_kernels
-from tinygrad_edu.ops.fused import sparse_softmax_cross_entropy
-from tinygrad_edu.ops.reduce_kernels import max_axes, sum_axes
+from tinygrad_edu.ops.reduce_kernels import sum_axes
 
 RNG = np.random.default_rng(7)
 
@@ -29,9 +28,10 @@ def ones_calls(monkeypatch):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("shape, axis, fast", [
     ((128, 256), (0,), True),  # a bias gradient
-    ((128, 10), (1,), True),  # row sums of a softmax
+    ((32, 26, 26, 32), (0, 1, 2), True),  # a convolution's bias gradient
+    ((128, 10), (1,), False),  # row sums of a softmax: numpy
     ((8, 16, 12), (0, 1), True),  # leading axes
-    ((8, 16, 12), (1, 2), True),  # trailing axes
+    ((8, 16, 12), (1, 2), False),  # trailing axes: numpy
     ((8, 16, 12), (1,), False),  # a middle axis: numpy
     ((8, 16, 12), None, False),  # everything: numpy's pairwise sum
     ((4, 5), (0,), False),  # small: numpy
@@ -42,8 +42,17 @@ def test_sum_axes_matches_numpy(ones_calls, dtype, shape, axis, fast, keepdims):
     got = sum_axes(a, axis, keepdims)
     want = np.add.reduce(a, axis=axis, keepdims=keepdims)
     assert got.shape == want.shape and got.dtype == want.dtype
-    np.testing.assert_allclose(got, want, rtol=1e-5 if dtype == np.float32 else 1e-12,
-                               atol=1e-4 if dtype == np.float32 else 1e-12)
+    if fast:
+        # The same numbers added in another order. Both are close to the exact sum (float64 of
+        # float64 inputs is close enough to exact here); a recursive sum of n terms errs by at
+        # most n * eps * sum(|a|), and in practice by far less: sqrt(n) is allowed.
+        exact = np.add.reduce(a.astype(np.float64), axis=axis, keepdims=keepdims)
+        scale = np.add.reduce(np.abs(a).astype(np.float64), axis=axis, keepdims=keepdims)
+        allowed = np.sqrt(a.size / got.size) * np.finfo(dtype).eps * scale
+        assert np.all(np.abs(got - exact) <= allowed)
+        assert np.all(np.abs(want - exact) <= allowed)
+    else:  # numpy's own call
+        np.testing.assert_array_equal(got, want)
     assert bool(ones_calls) == fast
 
 
@@ -76,51 +85,12 @@ def test_ones_are_shared_read_only():
         ones[0] = 2.0
 
 
-@pytest.mark.parametrize("shape", [(128, 10), (1024, 2), (4, 8, 10), (300, 100), (3, 4)])
-@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
-def test_max_axes_over_the_last_axis_matches_numpy(shape, dtype):
-    a = (RNG.standard_normal(shape) * 100).astype(dtype)
-    got = max_axes(a, (a.ndim - 1,))
-    want = np.max(a, axis=-1, keepdims=True)
-    assert got.shape == want.shape and got.dtype == want.dtype
-    np.testing.assert_array_equal(got, want)
-
-
-@pytest.mark.parametrize("axis", [(0,), (0, 1), None])
-def test_max_axes_over_other_axes_matches_numpy(axis):
-    a = RNG.standard_normal((64, 8, 10)).astype(np.float32)
-    np.testing.assert_array_equal(max_axes(a, axis), np.max(a, axis=axis, keepdims=True))
-
-
-def test_max_axes_propagates_nan_and_handles_infinities():
-    a = RNG.standard_normal((128, 10)).astype(np.float32)
-    a[1, 3] = np.nan
-    a[2, :] = -np.inf
-    a[4, 7] = np.inf
-    got = max_axes(a, (1,))[:, 0]
-    assert np.isnan(got[1]) and got[2] == -np.inf and got[4] == np.inf
-    np.testing.assert_array_equal(np.delete(got, [1, 2, 4]),
-                                  np.delete(np.max(a, axis=1), [1, 2, 4]))
-
-
 @pytest.mark.parametrize("fn", [
     lambda a: a.sum(axis=0),
-    lambda a: a.mean(axis=1),
-    lambda a: tg.logsumexp(a, axis=-1),
-    lambda a: tg.functional.softmax(a, axis=-1),
-], ids=["sum/axis0", "mean/axis1", "logsumexp/last", "softmax/last"])
+    lambda a: a.mean(axis=0),
+    lambda a: (a.reshape(4, 10, 12) * a.reshape(4, 10, 12)).sum(axis=(0, 1)),
+], ids=["sum/axis0", "mean/axis0", "sum/axes01"])
 def test_gradients_through_the_fast_routes(fn, ones_calls):
     a = tg.Tensor(RNG.standard_normal((40, 12)), requires_grad=True, dtype=np.float64)
     assert gradcheck(fn, [a])
     assert ones_calls  # the shape is large enough for the matrix-vector route
-
-
-def test_cross_entropy_with_extreme_logits_on_the_fast_route():
-    logits = RNG.standard_normal((128, 10)).astype(np.float32) * 1000
-    labels = RNG.integers(0, 10, 128)
-    loss = sparse_softmax_cross_entropy(tg.Tensor(logits, requires_grad=True), labels)
-    shifted = logits.astype(np.float64) - logits.max(axis=1, keepdims=True)
-    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    want = -log_probs[np.arange(128), labels]
-    assert loss.dtype == np.float32 and np.all(np.isfinite(loss.numpy()))
-    np.testing.assert_allclose(loss.numpy(), want, rtol=1e-5, atol=1e-3)

@@ -19,7 +19,6 @@ from tinygrad_edu.lookup import unknown_name
 from tinygrad_edu.ops.axes import normalize_axes
 from tinygrad_edu.ops.elementwise import where
 from tinygrad_edu.ops.reduce import log_softmax as stable_log_softmax
-from tinygrad_edu.ops.reduce_kernels import max_axes, sum_axes
 from tinygrad_edu.tensor import Tensor, as_tensor
 
 __all__ = [
@@ -62,8 +61,8 @@ class Softmax(Function):
         self.axis = axis
         if x.size == 0:  # nothing to normalize (and no maximum to shift by)
             return x.copy()
-        shifted = np.exp(x - max_axes(x, axis))
-        return shifted / sum_axes(shifted, axis, keepdims=True)
+        shifted = np.exp(x - np.maximum.reduce(x, axis=axis, keepdims=True))
+        return shifted / np.add.reduce(shifted, axis=axis, keepdims=True)
 
     def backward(self, g):
         y = self.output

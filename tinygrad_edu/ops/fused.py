@@ -24,7 +24,6 @@ import numpy as np
 from tinygrad_edu.autograd import Function, is_grad_enabled
 from tinygrad_edu.ops.axes import normalize_axes
 from tinygrad_edu.ops.reduce import log_softmax
-from tinygrad_edu.ops.reduce_kernels import max_axes, sum_axes
 from tinygrad_edu.tensor import Tensor, as_tensor
 
 __all__ = ["softmax_cross_entropy", "sparse_softmax_cross_entropy",
@@ -34,8 +33,8 @@ __all__ = ["softmax_cross_entropy", "sparse_softmax_cross_entropy",
 def _log_softmax(z: np.ndarray, axis: int) -> np.ndarray:
     """log softmax(z) = (z - max z) - log(sum(exp(z - max z))): every exp is at most 1."""
     axis = (axis % z.ndim,)
-    shifted = z - max_axes(z, axis)
-    return shifted - np.log(sum_axes(np.exp(shifted), axis, keepdims=True))
+    shifted = z - np.maximum.reduce(z, axis=axis, keepdims=True)
+    return shifted - np.log(np.add.reduce(np.exp(shifted), axis=axis, keepdims=True))
 
 
 class SoftmaxCrossEntropy(Function):

@@ -17,7 +17,7 @@ import numpy as np
 from tinygrad_edu.autograd import Function
 from tinygrad_edu.ops.axes import normalize_axes
 from tinygrad_edu.ops.elementwise import Mul, where
-from tinygrad_edu.ops.reduce_kernels import max_axes, sum_axes
+from tinygrad_edu.ops.reduce_kernels import sum_axes
 from tinygrad_edu.ops.shape import broadcast_to
 from tinygrad_edu.tensor import Tensor, as_tensor
 
@@ -182,7 +182,7 @@ def _shift(a: Tensor, axis) -> Tensor:
     if a.size == 0:  # no elements: np.maximum.reduce needs an initial value
         shift = np.max(a.data, axis=axis, keepdims=True, initial=-np.inf)
     else:
-        shift = max_axes(a.data, axis)
+        shift = np.maximum.reduce(a.data, axis=axis, keepdims=True)
     return Tensor._wrap(np.where(np.isfinite(shift), shift, 0).astype(a.data.dtype, copy=False))
 
 
