@@ -116,6 +116,7 @@ def test_groups_1_is_the_ordinary_path_and_a_block_diagonal_kernel_agrees():
     ((2, 7, 6, 3), (3, 3), 1, 1, "valid", 1),
     ((1, 8, 7, 2), (3, 2), 3, 2, "same", 1),
     ((2, 9, 9, 4), (3, 3), 2, 1, "same", 2),
+    ((1, 11, 10, 2), (3, 2), 1, 2, "same", 2),
 ])
 def test_depthwise_conv2d_matches_torch(shape, window, multiplier, strides, padding, dilation):
     channels = shape[3]

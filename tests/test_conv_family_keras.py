@@ -94,6 +94,7 @@ DEPTHWISE = [
     ((1, 8, 7, 2), (3, 2), {"depth_multiplier": 3, "strides": 2, "padding": "same"}),
     ((2, 9, 9, 4), 3, {"dilation_rate": 2, "padding": "same", "activation": "tanh"}),
     ((2, 6, 6, 2), 2, {"depth_multiplier": 2, "use_bias": False, "strides": (1, 2)}),
+    ((1, 9, 9, 2), 3, {"strides": 2, "dilation_rate": 2}),  # Keras allows both here
 ]
 
 
@@ -106,6 +107,7 @@ SEPARABLE = [
     ((2, 7, 6, 3), 4, 3, {}),
     ((1, 8, 7, 2), 5, (3, 2), {"depth_multiplier": 2, "strides": 2, "padding": "same"}),
     ((2, 9, 9, 3), 2, 3, {"dilation_rate": 2, "activation": "relu", "use_bias": False}),
+    ((1, 10, 9, 2), 3, 3, {"strides": 2, "dilation_rate": 2, "padding": "same"}),
 ]
 
 

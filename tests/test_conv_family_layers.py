@@ -146,7 +146,7 @@ def test_layer_gradients_with_respect_to_every_weight(make, shape):
     (lambda: nn.Conv1D(4, 3, groups=4)(tg.ones(1, 6, 6)), r"groups=4 must divide both the 6"),
     (lambda: nn.DepthwiseConv2D(3)(tg.ones(2, 8, 8)), r"depthwise_conv2d \(DepthwiseConv2D\): "
                                                       r"expects 4-D input.*channel axis"),
-    (lambda: nn.DepthwiseConv2D(3, strides=2, dilation_rate=2), r"cannot be combined"),
+    (lambda: nn.Conv2D(2, 3, strides=2, dilation_rate=2), r"cannot be combined"),
     (lambda: nn.Conv2DTranspose(2, 3, input_shape=(8, 8, 3))(tg.ones(2, 3, 8, 8)),
      r"channels-first.*x.transpose\(0, 2, 3, 1\)"),
     (lambda: nn.Conv2DTranspose(2, 3, strides=(2, 1), output_padding=(1, 1)),

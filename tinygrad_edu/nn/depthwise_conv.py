@@ -68,9 +68,7 @@ class DepthwiseConv2D(Module):
         self.strides = _pair(strides, "strides", layer)
         self.padding = _check_padding(padding, layer)
         self.depth_multiplier = _positive(depth_multiplier, "depth_multiplier", layer)
-        self.dilation_rate = _pair(dilation_rate, "dilation_rate", layer)
-        if self.dilation_rate != (1, 1) and self.strides != (1, 1):
-            raise ValueError(f"{layer}: strides > 1 cannot be combined with dilation_rate > 1")
+        self.dilation_rate = _pair(dilation_rate, "dilation_rate", layer)  # with any strides
         self.activation = functional.get_activation(activation)
         self._activation_arg = _activation_config(activation, self.activation)
         self._is_linear = self.activation is functional.linear

@@ -93,9 +93,9 @@ def grouped_conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_ra
         kernel = kernel.astype(x.data.dtype)
     strides = pair(strides, "strides", who)
     dilation = pair(dilation_rate, "dilation_rate", who)
-    if dilation != (1, 1) and strides != (1, 1):
+    if dilation != (1, 1) and strides != (1, 1) and who != "depthwise_conv2d":
         raise ValueError(f"{who}: strides > 1 together with dilation_rate > 1 is not "
-                         "supported (Keras refuses it too)")
+                         "supported (Keras refuses it too)")  # its depthwise layers allow it
     if padding_mode(padding, who) == "same":
         x = pad_spatial(x, (kh, kw), strides, dilation, 0.0)
     else:
