@@ -14,7 +14,7 @@ X = RNG.normal(size=(16, 4)).astype(np.float32)
 Y = RNG.normal(size=(16, 1)).astype(np.float32)
 
 
-class TwoLayer(tg.nn.Model):
+class TwoDenseModel(tg.nn.Model):
     def __init__(self, units=5, **kwargs):
         super().__init__(**kwargs)
         self.hidden = nn.Dense(units, activation="tanh")
@@ -48,14 +48,14 @@ class WithDropout(tg.Model):
 
 
 def test_call_and_forward_are_the_same_and_layers_are_tracked():
-    model = TwoLayer(name="two_layer")
-    assert model.name == "two_layer" and not model.built
+    model = TwoDenseModel(name="two_dense_model")
+    assert model.name == "two_dense_model" and not model.built
     out = model(tg.Tensor(X))
     assert out.shape == (16, 1) and model.built
     assert [layer.name for layer in model.layers] == [model.hidden.name, model.out.name]
     assert len(model.weights) == 4 and model.count_params() == 4 * 5 + 5 + 5 + 1
     np.testing.assert_array_equal(model.forward(tg.Tensor(X)).numpy(), out.numpy())
-    assert TwoLayer().name.startswith("two_layer")
+    assert TwoDenseModel().name.startswith("two_dense_model")
     lines = []
     model.summary(print_fn=lines.append)
     assert any("(Dense)" in line and "(None, 5)" in line for line in lines)
@@ -77,11 +77,11 @@ def test_fit_and_predict_pass_the_mode_to_call():
 
 
 def test_save_weights_and_load_weights_round_trip(tmp_path):
-    model = TwoLayer()
+    model = TwoDenseModel()
     model.compile("adam", "mse")
     model.fit(X, Y, epochs=1, verbose=0)
     model.save_weights(tmp_path / "two.weights.npz")
-    twin = TwoLayer()
+    twin = TwoDenseModel()
     twin(tg.Tensor(X[:1]))
     twin.load_weights(tmp_path / "two.weights.npz")
     np.testing.assert_array_equal(twin.predict(X, verbose=0), model.predict(X, verbose=0))
@@ -122,7 +122,7 @@ def test_training_matches_keras_3_subclassed_model():
 
     theirs = KerasTwoLayer()
     theirs(X[:1])
-    model = TwoLayer()
+    model = TwoDenseModel()
     model(tg.Tensor(X[:1]))
     model.hidden.set_weights(theirs.hidden.get_weights())
     model.out.set_weights(theirs.out.get_weights())
@@ -141,7 +141,7 @@ def test_training_matches_keras_3_subclassed_model():
 
 
 def test_weights_have_keras_paths_and_variables():
-    model = TwoLayer()
+    model = TwoDenseModel()
     model(tg.Tensor(X[:1]))
     hidden = model.hidden
     assert [w.path for w in hidden.weights] == [f"{hidden.name}/kernel", f"{hidden.name}/bias"]
@@ -150,3 +150,15 @@ def test_weights_have_keras_paths_and_variables():
     hidden.trainable = False
     assert not hidden.kernel.trainable and len(model.trainable_weights) == 2
     assert [w.path for w in model.non_trainable_weights][0].endswith("/kernel")
+
+
+def test_save_and_load_model_rebuild_a_subclassed_model_from_its_arguments(tmp_path):
+    model = TwoDenseModel(units=7)
+    model.compile("adam", "mse")
+    model.fit(X, Y, epochs=1, verbose=0)
+    model.save(tmp_path / "two.npz")
+    loaded = tg.load_model(tmp_path / "two.npz")
+    assert isinstance(loaded, TwoDenseModel) and loaded.hidden.units == 7
+    np.testing.assert_array_equal(loaded.predict(X, verbose=0), model.predict(X, verbose=0))
+    with pytest.raises(ValueError, match=r"build_from_config: input_shape must be a list"):
+        TwoDenseModel().build_from_config({"input_shape": "abc"})

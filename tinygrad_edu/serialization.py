@@ -121,6 +121,8 @@ def save_model(model: Module, path) -> None:
         keras_file.save_keras(model, path)
         return
     architecture = {"class_name": type(model).__name__, "config": model.get_config()}
+    if model.get_build_config() is not None:  # a subclassed model's config has no shape
+        architecture["build_config"] = model.get_build_config()
     try:
         architecture_json = json.dumps(architecture)
     except (TypeError, ValueError) as error:
@@ -276,6 +278,9 @@ def load_model(path, custom_objects=None, compile=True, safe_mode=True) -> Modul
         except TypeError as error:
             raise ValueError(f"load_model: {os.fspath(path)!r}: the architecture's config "
                              f"for {class_name} is malformed ({error})") from None
+    if weights and not model.built and isinstance(architecture.get("build_config"), dict):
+        with allocation_budget(stored_values, f"load_model: {os.fspath(path)!r}"):
+            model.build_from_config(architecture["build_config"])
     if weights and not model.built:
         raise ValueError(f"load_model: the rebuilt {class_name} has no weights yet (its "
                          "input shape is unknown), so the saved weights cannot be placed")

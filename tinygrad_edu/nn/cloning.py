@@ -65,8 +65,8 @@ def clone_model(model, input_tensors=None, clone_function=None):
             "arguments (and from_config if they need converting), or make the copy by "
             f"calling {type(model).__name__}(...) yourself"
         ) from None
-    if model.built and not copy.built and isinstance(model.input_shape, tuple):
-        copy.compute_output_shape(model.input_shape)  # a probe call builds the weights
+    if not copy.built and model.get_build_config() is not None:
+        copy.build_from_config(model.get_build_config())
     return copy
 
 

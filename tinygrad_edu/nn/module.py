@@ -469,6 +469,30 @@ class Module(ModuleWeights, KerasModelAPI):
     def from_config(cls, config: dict):
         return cls(**config)
 
+    def get_build_config(self):
+        """``{"input_shape": [...]}`` once built (Keras 3's name), else None: what a file
+        keeps so that a model whose config has no shape (a subclassed one) can be rebuilt."""
+        shape = self._build_input_shape
+        if not self.built or not isinstance(shape, tuple):
+            return None
+        return {"input_shape": list(shape)}
+
+    def build_from_config(self, config: dict) -> None:
+        """Build for ``config["input_shape"]``: a module with its own ``build`` builds
+        directly; one made of sub-layers (a subclassed model) runs a probe batch, which
+        builds each of them."""
+        shape = config.get("input_shape") if isinstance(config, dict) else None
+        if not isinstance(shape, (list, tuple)) or not shape or not all(
+                size is None or (isinstance(size, int) and not isinstance(size, bool)
+                                 and size >= 1) for size in shape):
+            raise ValueError(f"{self.name}.build_from_config: input_shape must be a list of "
+                             f"sizes (batch axis first, may be None), got {shape!r}")
+        shape = tuple(shape)
+        if type(self).build is Module.build and self._modules:
+            self.compute_output_shape(shape)
+        else:
+            self._build(shape)
+
     # ----- what it says about itself (tinygrad_edu/nn/summary.py) ---------------------------
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False) -> None:
