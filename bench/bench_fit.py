@@ -126,7 +126,7 @@ def epoch_with_keras(x, y_onehot):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=12_800, help="training samples per epoch")
-    parser.add_argument("--rounds", type=int, default=7, help="interleaved repetitions")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved repetitions")
     args = parser.parse_args()
     (x_train, y_train), _ = tg.load_fashion_mnist()
     x = (x_train[: args.samples] / np.float32(255)).astype(np.float32)
