@@ -1,6 +1,6 @@
 """Would faster routes for the reductions pay in a training step? Measured per call, as a share.
 
-Run:  python bench/bench_reduce_kernels.py [--rounds R]
+Run:  python bench/bench_reduce_kernels.py [--rounds R] [--models mlp,cnn]
 
 tinygrad_edu reduces with numpy's own ``np.add.reduce`` and ``np.maximum.reduce``. Three
 faster routes for shapes that a network makes all the time were tried, and are written out
@@ -17,9 +17,10 @@ and the small CNN (Conv2D(32, 3, relu), MaxPooling2D, Conv2D(64, 3, relu), MaxPo
 Flatten, Dense(10, softmax)), one ``train_on_batch`` step with Adam at batch 32, 128, 1024,
 the table gives the step's time and, for each route, the time it would save in that step:
 the reductions the step makes (the list ``STEP_REDUCTIONS``, read from the ops a step runs),
-each timed both ways (the best of several repeats, so that other processes on the machine
-inflate it little), in percent of the step. A route is worth having above 5%. One BLAS
-thread; step times are CPU time of this thread, medians over rounds.
+each timed both ways (CPU time of this thread, the best of 7 repeats, so that other
+processes on the machine inflate it little), in percent of the step. A route is worth
+having above 5%. One BLAS thread; step times are CPU time of this thread, medians over
+rounds.
 """
 
 from __future__ import annotations
@@ -81,8 +82,10 @@ STEP_REDUCTIONS = {
 
 
 def best_us(fn, a, axes) -> float:
-    number = max(5, min(2000, 2_000_000 // a.size))
-    return min(timeit.repeat(lambda: fn(a, axes), number=number, repeat=7)) / number * 1e6
+    """CPU time of one call in microseconds, the best of 7 repeats."""
+    number = max(10, min(2000, 20_000_000 // a.size))
+    timer = timeit.Timer(lambda: fn(a, axes), timer=time.thread_time)
+    return min(timer.repeat(number=number, repeat=7)) / number * 1e6
 
 
 def saved_us(model: str, route: str, batch_size: int) -> float:

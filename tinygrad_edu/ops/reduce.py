@@ -6,6 +6,14 @@ A reduction's backward spreads ``g`` back over the reduced axes: ``g`` is reshap
 float16 inputs are summed in float32 and the result rounded back to float16: float16's
 largest value is 65504, so the running sum of 4096 values of 20 would overflow to inf although
 their mean, 20, is an ordinary float16 number. Axes follow :mod:`tinygrad_edu.ops.axes`.
+
+Every reduction is numpy's own ``np.add.reduce`` / ``np.maximum.reduce``: the same numbers
+as numpy, bit for bit. Three faster routes were measured on the course's MLP and small CNN
+(bench/bench_reduce_kernels.py, one thread, CPU time; ``train_on_batch`` with Adam at batch
+32, 128 and 1024) and removed, as none saved 5% of any step: sums over leading axes as
+``ones @ a`` (bias gradients) saved at most 3.0% (CNN at batch 32; 1.8% at 128, 1.3% at
+1024, under 0.5% on the MLP), row sums as ``a @ ones`` and the maximum over a short last
+axis from a transposed copy at most 0.5% and 0.2%.
 """
 
 from __future__ import annotations
@@ -17,7 +25,6 @@ import numpy as np
 from tinygrad_edu.autograd import Function
 from tinygrad_edu.ops.axes import normalize_axes
 from tinygrad_edu.ops.elementwise import Mul, where
-from tinygrad_edu.ops.reduce_kernels import sum_axes
 from tinygrad_edu.ops.shape import broadcast_to
 from tinygrad_edu.tensor import Tensor, as_tensor
 
@@ -52,8 +59,9 @@ class Sum(Function):
     def forward(self, a, axis, keepdims):
         self.axis = axis
         if a.dtype.char == _FLOAT16:
-            return sum_axes(a.astype(np.float32), axis, keepdims).astype(np.float16)
-        return sum_axes(a, axis, keepdims)
+            wide = a.astype(np.float32)
+            return np.add.reduce(wide, axis=axis, keepdims=keepdims).astype(np.float16)
+        return np.add.reduce(a, axis=axis, keepdims=keepdims)
 
     def backward(self, g):
         return _spread(g, self.inputs[0].shape, self.axis)
@@ -70,8 +78,9 @@ class Mean(Function):
         self.axis = axis
         self.scale = np.array(1.0 / count, dtype=a.dtype)  # 1/n in a's dtype
         if a.dtype.char == _FLOAT16:  # the sum in float32 (see the module docstring)
-            return (sum_axes(a.astype(np.float32), axis, keepdims) / count).astype(np.float16)
-        return sum_axes(a, axis, keepdims) * self.scale
+            total = np.add.reduce(a.astype(np.float32), axis=axis, keepdims=keepdims)
+            return (total / count).astype(np.float16)
+        return np.add.reduce(a, axis=axis, keepdims=keepdims) * self.scale
 
     def backward(self, g):
         return _spread(Mul.apply(g, Tensor._wrap(self.scale)), self.inputs[0].shape, self.axis)
