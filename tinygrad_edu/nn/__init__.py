@@ -1,8 +1,9 @@
 """Layers and models: the Module system and the Keras-named layers built on it.
 
 ``module.py`` holds the module tree (registration on assignment, building and calling, hooks,
-traversal, modes); ``weights.py`` what is done with the weights it finds (``add_weight``,
-``weights``, ``state_dict``, ``get_weights``/``set_weights``, ``save``); ``parameter.py`` the
+traversal, modes); ``shapes.py`` how it learns and checks its shapes; ``weights.py`` what is
+done with the weights it finds (``add_weight``, ``weights``, ``state_dict``,
+``get_weights``/``set_weights``, ``save``); ``parameter.py`` the
 ``Parameter`` class and default names; ``model_api.py`` the ``compile``/``fit`` doors into
 training; then the layers (``layers.py``, ``conv.py`` with ``conv1d.py``, ``depthwise_conv.py``
 (and ``depthwise_conv1d.py``) and ``transposed_conv.py``, ``spatial.py``, ``normalization.py``),

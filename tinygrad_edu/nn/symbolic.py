@@ -142,7 +142,7 @@ def _shape_of(x):
 
 def _probe(layer, arguments, size: int):
     """Run ``layer`` on zeros shaped like the symbolic arguments (None axes -> ``size``)."""
-    from tinygrad_edu.nn.module import _mode, _Probe  # module.py imports this file
+    from tinygrad_edu.nn.shapes import _mode, _Probe  # shapes.py needs no symbolic calls
     from tinygrad_edu.tensor import Tensor
 
     def zeros(leaf):
