@@ -30,7 +30,7 @@ special code, and each pass is one numpy routine tuned for it:
 * input gradient: per tap, one GEMM ``g @ k[a, b]^T`` into a small reused buffer (it stays
   in the cache), added at once to the pixels that tap read: kh*kw GEMMs and strided
   slice-adds, no loop over the batch. Measured on the 13x13x32 -> 11x11x64 layer: 5.2 ms at
-  batch 64 and 26 ms at batch 256, against 6.7 ms and 30 ms for one GEMM into window rows
+  batch 64 and 27 ms at batch 256, against 6.7 ms and 39 ms for one GEMM into window rows
   followed by the adds out of those rows (runs of one pixel's channels, 9 strided reads).
 
 Shapes follow Keras: input (batch, height, width, channels), kernel (kernel_height,
