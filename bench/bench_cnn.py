@@ -163,6 +163,8 @@ def main() -> None:
     print(f"numpy {np.__version__}, torch {torch.__version__ if torch else 'not installed'}, "
           f"keras {keras.__version__ + ' (torch backend)' if keras else 'not run'}; "
           f"{os.cpu_count()} cores, {args.threads} thread(s) each, {args.clock} clock")
+    print("ms/step: median over the interleaved rounds [first, third quartile]; / torch and "
+          "/ keras: median of the per-round ratios [q1, q3], below 1 = faster than that peer")
     summary = []
     for batch_size in args.batch_sizes:
         steps = max(3, args.images // batch_size)
