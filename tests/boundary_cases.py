@@ -553,8 +553,10 @@ MISTAKES = [
         [X, X], verbose=0), "expects shape"),
     _t("functional loss dict with an unknown output", lambda p: two_input_model().compile(
         "sgd", loss={"out": "mse", "typo": "mse"}), "typo"),
-    _t("functional arithmetic on symbolic tensors", lambda p: nn.Input(shape=(2,)) * 2,
-       "Multiply"),
+    _t("functional arithmetic with a number", lambda p: nn.Input(shape=(2,)) * 2,
+       "wrap the computation in a layer"),
+    _t("functional sum of two symbolic tensors", lambda p: nn.Input(shape=(2,)) + nn.Input(
+        shape=(2,)), None),
     _t("functional numpy on a symbolic tensor", lambda p: np.exp(nn.Input(shape=(2,))),
        "no values"),
     _t("functional inputs and outputs as Keras 2 keywords", lambda p: nn.Model(

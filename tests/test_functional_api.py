@@ -31,8 +31,8 @@ def test_symbolic_calls_build_layers_and_know_shapes_without_computing():
     assert nn.LSTM(4)(y).shape == (None, 4)
     with pytest.raises(TypeError, match="has no values"):
         np.asarray(x)
-    with pytest.raises(TypeError, match=r"Add\(\)\(\[a, b\]\)"):
-        _ = x + x
+    with pytest.raises(TypeError, match=r"a \+ b, a - b and a \* b of two symbolic tensors"):
+        _ = x * 2.0
 
 
 def test_a_model_with_two_inputs_and_two_outputs_runs_the_graph():
@@ -369,3 +369,15 @@ def test_a_stateful_layer_keeps_no_state_from_the_shape_probe():
     model.compile("sgd", "mse")
     model.fit(np.ones((8, 5, 3)), np.ones((8, 1)), batch_size=4, shuffle=False, verbose=0)
     assert lstm._kept_states[0].shape == (4, 2)
+
+
+def test_plus_minus_times_of_symbolic_tensors_are_merge_layers():
+    a, b = nn.Input(shape=(3,), name="a"), nn.Input(shape=(3,), name="b")
+    model = nn.Model([a, b], [a + b, a - b, a * b])
+    assert [type(layer).__name__ for layer in model.layers[2:]] == ["Add", "Subtract",
+                                                                   "Multiply"]
+    xa, xb = RNG.normal(size=(2, 3)), RNG.normal(size=(2, 3))
+    total, difference, product = model.predict([xa, xb], verbose=0)
+    np.testing.assert_allclose(total, xa + xb, rtol=1e-6)
+    np.testing.assert_allclose(difference, xa - xb, rtol=1e-6)
+    np.testing.assert_allclose(product, xa * xb, rtol=1e-6)

@@ -68,11 +68,38 @@ class SymbolicTensor:
 
     def _refuse_operator(self, *args):
         raise TypeError(
-            f"{self!r}: arithmetic on symbolic tensors is done by layers here; use "
-            "Add()([a, b]), Subtract(), Multiply(), or wrap the computation in a layer"
+            f"{self!r}: arithmetic on symbolic tensors is done by layers here; a + b, a - b "
+            "and a * b of two symbolic tensors work (as Add, Subtract and Multiply layers); "
+            "for anything else (a number, a division) wrap the computation in a layer"
         )
 
-    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _refuse_operator
+    def _merged(self, other, layer_name, reflected=False):
+        """``a + b`` etc. of two symbolic tensors, recorded as the matching merge layer."""
+        if not isinstance(other, SymbolicTensor):
+            self._refuse_operator()
+        from tinygrad_edu.nn import merge  # merge layers are Modules, built on this file
+
+        pair = [other, self] if reflected else [self, other]
+        return getattr(merge, layer_name)()(pair)
+
+    def __add__(self, other):
+        return self._merged(other, "Add")
+
+    def __sub__(self, other):
+        return self._merged(other, "Subtract")
+
+    def __mul__(self, other):
+        return self._merged(other, "Multiply")
+
+    def __radd__(self, other):
+        return self._merged(other, "Add", reflected=True)
+
+    def __rsub__(self, other):
+        return self._merged(other, "Subtract", reflected=True)
+
+    def __rmul__(self, other):
+        return self._merged(other, "Multiply", reflected=True)
+
     __truediv__ = __rtruediv__ = __matmul__ = __neg__ = __pow__ = _refuse_operator
     __getitem__ = _refuse_operator
     __bool__ = _refuse_operator  # `if x:` on a placeholder is a mistake, not a test
