@@ -95,12 +95,14 @@ def threads_were_chosen() -> bool:
 def automatic_threads(batch_size: int):
     """A context for ``fit``'s loop: one BLAS thread for a batch of at most 128 samples.
 
-    Measured on 2 shared cores with bench/bench_threads.py (ms per step, 1 vs 2 threads; the
-    machine was never quiet, see bench/README.md): the course's MLP at batch 32 took 1.6-2.1
-    on one thread and 2.0-16 on two, and 2.5-4.0 against 11-40 next to one busy process; the
-    CNN at batch 32 took 38 against 35-115. At batch 1024 two threads can gain (MLP: 12 vs 17)
-    and are left alone. Nothing changes when the user chose a count
-    (:func:`threads_were_chosen`), or when only one thread is in use already.
+    Measured on 2 shared cores with bench/bench_threads.py, three runs (ms per step, 1 vs 2
+    threads; the machine was never quiet, see bench/README.md): the course's MLP at batch 32
+    took 1.6-3.1 on one thread and 2.0-35 on two, and 2.5-7.7 against 11-48 next to one busy
+    process; the CNN at batch 32 took 16-39 against 17-115, and at batch 128 two threads took
+    0.83-2.78 of one thread's time alone, 1.39-1.51 next to the busy process. At batch 1024
+    two threads can gain on a free core (MLP 12 vs 17 ms) and are left alone. Nothing changes
+    when the user chose a count (:func:`threads_were_chosen`), or when only one thread is in
+    use already.
     """
     small = isinstance(batch_size, int) and batch_size <= ONE_THREAD_MAX_BATCH
     if not small or threads_were_chosen() or get_num_threads() == 1:

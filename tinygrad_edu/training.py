@@ -189,11 +189,11 @@ def fit(model, x, y=None, batch_size=32, epochs=1, verbose="auto", callbacks=Non
     ``verbose``: ``"auto"``/1 a progress bar, 2 one line per epoch, 0 silent.
 
     Threads: with ``batch_size`` up to 128, fit runs numpy's matrix products on one thread
-    (and restores the count after), because two threads gain nothing there on 2 cores and lose
-    several times when another process is busy: on the course's MLP at batch 32, 2.1 ms per
-    step on one thread, 2.0 ms (third quartile 21 ms) on two, and 4.0 vs 40 ms next to one
-    busy process (bench/bench_threads.py, bench/README.md). A count chosen with
-    ``tinygrad_edu.set_num_threads`` or ``OMP_NUM_THREADS`` is always kept.
+    (and restores the count after), because on 2 cores a second thread gains little there and
+    loses several times when another process is busy: the course's MLP at batch 32 took
+    1.6-3.1 ms per step on one thread and 2.0-35 ms on two, 2.5-7.7 against 11-48 ms next to
+    one busy process (three runs of bench/bench_threads.py, bench/README.md). A count chosen
+    with ``tinygrad_edu.set_num_threads`` or ``OMP_NUM_THREADS`` is always kept.
     """
     from tinygrad_edu.callbacks import CallbackList
     from tinygrad_edu.progress import ProgressDisplay
