@@ -322,9 +322,23 @@ def test_confusion_metrics_match_keras(keras, weighted):
 
 
 def test_accuracy_resolution_matches_keras(keras):
-    compile_utils = pytest.importorskip("keras.src.trainers.compile_utils")
-    for y_shape, pred_shape in [((8,), (8, 1)), ((8, 1), (8, 1)), ((8,), (8, 5)),
-                                ((8, 1), (8, 5)), ((8, 5), (8, 5))]:
-        theirs = compile_utils.get_metric("accuracy", np.zeros(y_shape), np.zeros(pred_shape))
+    """The accuracy that "accuracy" means for each pair of shapes, through Keras's public API:
+    a model that passes its input through, evaluated with metrics=["accuracy"]. With random
+    data the binary, categorical and sparse accuracies all differ, so the values tell them
+    apart."""
+    rng = np.random.default_rng(5)
+    for y_shape, pred_shape in [((64,), (64, 1)), ((64, 1), (64, 1)), ((64,), (64, 5)),
+                                ((64, 1), (64, 5)), ((64, 5), (64, 5))]:
+        classes = pred_shape[1] if pred_shape[1] > 1 else 2
+        y_pred = rng.random(pred_shape).astype(np.float32)
+        if y_shape == pred_shape and classes > 2:
+            y_true = np.eye(classes, dtype=np.float32)[rng.integers(0, classes, y_shape[0])]
+        else:
+            y_true = rng.integers(0, classes, y_shape).astype(np.float32)
+        model = keras.Sequential([keras.Input(pred_shape[1:]), keras.layers.Identity()])
+        model.compile(loss=lambda y, p: keras.ops.mean(p) * 0.0, metrics=["accuracy"])
+        theirs = model.evaluate(y_pred, y_true, batch_size=64, verbose=0,
+                                return_dict=True)["accuracy"]
         ours = resolve_metric("accuracy", None, y_shape, pred_shape)
-        assert type(ours).__name__ == type(theirs).__name__
+        ours.update_state(y_true, y_pred)
+        assert ours.result() == pytest.approx(theirs, abs=1e-6), (y_shape, pred_shape)
