@@ -18,9 +18,10 @@ Two things differ from the notebooks, both for this machine, not for the framewo
 
 * MNIST cannot be downloaded here, so ``mnist.load_data()`` returns Fashion-MNIST (same shapes,
   dtypes and label range; the MNIST loader itself is tested in test_keras_namespace.py);
-* ``epochs=N`` in a ``fit`` call runs ``min(N, 1)`` epochs (the notes' own counts take about
-  16 minutes on two cores); ``TINYGRAD_EDU_COURSE_EPOCHS=all`` runs them as written, a number
-  caps them at that number.
+* ``epochs=N`` in a ``fit`` call runs ``min(N, 1)`` epochs (about 2 minutes in all);
+  ``TINYGRAD_EDU_COURSE_EPOCHS=all`` runs the notes' own counts (measured: 7.5 minutes on the
+  shared 2-core machine, every cell passing; notes_004's two models end at a validation
+  accuracy of 0.89 and 0.88), a number caps them at that number.
 
 Cells that cannot run in Keras either are skipped, each with its reason.
 """
