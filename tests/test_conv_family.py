@@ -313,3 +313,14 @@ def test_every_op_of_the_family_has_an_op_case_row():
     assert family <= public
     assert family <= covered_ops()
     assert {"conv2d/grouped", "conv2d/depthwise-groups"} <= {case.name for case in CASES}
+
+
+def test_the_family_is_reachable_under_pytorchs_functional_names():
+    from tinygrad_edu import functional
+
+    names = {"conv1d", "conv2d", "depthwise_conv2d", "conv_transpose1d", "conv_transpose2d",
+             "max_pool1d", "avg_pool1d", "max_pool2d", "avg_pool2d", "upsample2d"}
+    assert names <= set(functional.__all__)
+    assert names <= covered_ops()
+    assert functional.conv_transpose2d is conv_transpose.conv_transpose2d
+    assert functional.upsample2d is upsampling.upsample2d
