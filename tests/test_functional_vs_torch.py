@@ -16,7 +16,7 @@ from tinygrad_edu.functional import image_transform
 
 torch = pytest.importorskip("torch")
 
-from torch_reference import Ref, compare, fixed, unary, uniform  # noqa: E402
+from torch_reference import Ref, compare, distinct, fixed, unary, uniform  # noqa: E402
 
 F = torch.nn.functional
 NOT_COMPARED = {"dropout"}  # random: see the module docstring
@@ -161,6 +161,67 @@ REFERENCE += [
     Ref("resize", lambda x: fn.resize(x, 3, 7),
         _nhwc(lambda t: F.interpolate(t, size=(3, 7), mode="bilinear", align_corners=False)),
         [uniform((2, 5, 4, 2))]),
+]
+
+
+# The convolution family: channels-last inputs and Keras's kernel layouts, turned into
+# PyTorch's channels-first ones. test_conv.py and test_conv_family.py try many more settings.
+def _channels_first(x):
+    return x.permute(0, x.ndim - 1, *range(1, x.ndim - 1))
+
+
+def _channels_last(y):
+    return y.permute(0, *range(2, y.ndim), 1)
+
+
+def _torch_layout(op, kernel_axes=None):
+    """PyTorch's ``op`` on channels-last x (and a Keras kernel permuted by ``kernel_axes``)."""
+    if kernel_axes is None:
+        return lambda x: _channels_last(op(_channels_first(x)))
+    return lambda x, k: _channels_last(op(_channels_first(x), k.permute(*kernel_axes)))
+
+
+def _depthwise_kernel(k):
+    """Keras's (kh, kw, cin, multiplier) as PyTorch's (cin * multiplier, 1, kh, kw)."""
+    kh, kw, cin, multiplier = k.shape
+    return k.permute(2, 3, 0, 1).reshape(cin * multiplier, 1, kh, kw)
+
+
+REFERENCE += [
+    Ref("conv2d", lambda x, k: fn.conv2d(x, k, strides=2, padding="same"),
+        _torch_layout(lambda t, w: F.conv2d(F.pad(t, (1, 1, 1, 1)), w, stride=2), (3, 2, 0, 1)),
+        [uniform((2, 5, 5, 3)), uniform((3, 3, 3, 4))]),
+    Ref("conv2d", lambda x, k: fn.conv2d(x, k, dilation_rate=2, groups=2),
+        _torch_layout(lambda t, w: F.conv2d(t, w, dilation=2, groups=2), (3, 2, 0, 1)),
+        [uniform((1, 6, 6, 4)), uniform((2, 2, 2, 4))]),
+    Ref("depthwise_conv2d", lambda x, k: fn.depthwise_conv2d(x, k),
+        lambda x, k: _channels_last(F.conv2d(_channels_first(x), _depthwise_kernel(k),
+                                             groups=x.shape[-1])),
+        [uniform((2, 4, 4, 3)), uniform((2, 2, 3, 2))]),
+    Ref("conv_transpose2d", lambda x, k: fn.conv_transpose2d(x, k, strides=2),
+        _torch_layout(lambda t, w: F.conv_transpose2d(t, w, stride=2), (3, 2, 0, 1)),
+        [uniform((2, 3, 3, 2)), uniform((3, 3, 4, 2))]),
+    Ref("conv1d", lambda x, k: fn.conv1d(x, k, strides=2),
+        _torch_layout(lambda t, w: F.conv1d(t, w, stride=2), (2, 1, 0)),
+        [uniform((2, 7, 3)), uniform((3, 3, 4))]),
+    Ref("conv_transpose1d", lambda x, k: fn.conv_transpose1d(x, k, strides=2),
+        _torch_layout(lambda t, w: F.conv_transpose1d(t, w, stride=2), (2, 1, 0)),
+        [uniform((2, 4, 2)), uniform((3, 4, 2))]),
+    Ref("max_pool2d", lambda x: fn.max_pool2d(x, 2),
+        _torch_layout(lambda t: F.max_pool2d(t, 2)), [distinct((2, 4, 6, 3))]),
+    Ref("avg_pool2d", lambda x: fn.avg_pool2d(x, 3, strides=2),
+        _torch_layout(lambda t: F.avg_pool2d(t, 3, stride=2)), [uniform((2, 7, 5, 2))]),
+    Ref("max_pool1d", lambda x: fn.max_pool1d(x, 2),
+        _torch_layout(lambda t: F.max_pool1d(t, 2)), [distinct((2, 6, 3))]),
+    Ref("avg_pool1d", lambda x: fn.avg_pool1d(x, 2),
+        _torch_layout(lambda t: F.avg_pool1d(t, 2)), [uniform((2, 6, 3))]),
+    Ref("upsample2d", lambda x: fn.upsample2d(x, 2),
+        _torch_layout(lambda t: F.interpolate(t, scale_factor=2, mode="nearest")),
+        [uniform((2, 3, 4, 2))]),
+    Ref("upsample2d", lambda x: fn.upsample2d(x, (2, 3), "bilinear"),
+        _torch_layout(lambda t: F.interpolate(t, scale_factor=(2, 3), mode="bilinear",
+                                              align_corners=False)),
+        [uniform((2, 3, 4, 2))]),
 ]
 
 
