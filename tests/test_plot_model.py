@@ -86,3 +86,15 @@ def test_keras_2_vis_utils_path(tmp_path):
 
     plot_model(_model(), to_file=str(tmp_path / "m.svg"))
     assert "dense_1 (Dense)" in (tmp_path / "m.svg").read_text()
+
+
+def test_no_lazy_viz_name_is_also_a_submodule_name():
+    """Importing a submodule sets it as an attribute of the package: a function exported
+    lazily under the same name would then be shadowed by its own module."""
+    import pkgutil
+
+    import viz
+
+    submodules = {info.name for info in pkgutil.iter_modules(viz.__path__)}
+    assert not submodules & set(viz.__all__)
+    assert callable(viz.plot_model)

@@ -52,8 +52,8 @@ _EXPORTS = {
     "explore": "explorer",
     "explore_trace": "explorer",
     "plot_time_gradients": "time_gradients",
-    "plot_model": "plot_model",
-    "model_to_dot": "plot_model",
+    "plot_model": "model_diagram",
+    "model_to_dot": "model_diagram",
 }
 
 __all__ = sorted(_EXPORTS)
