@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 import pytest
+from image_layouts import float64, to_nchw, to_nhwc, torch_same_pad
 
 import tinygrad_edu as tg
 from tinygrad_edu.gradcheck import gradcheck, gradgradcheck
@@ -24,25 +25,6 @@ from tinygrad_edu.ops.conv import avg_pool2d, conv2d, conv_output_size, max_pool
 from tinygrad_edu.ops.windows import Col2Im, Im2Col
 
 RNG = np.random.default_rng(0)
-
-
-def _float64(values, requires_grad=True):
-    return tg.Tensor(values, requires_grad=requires_grad, dtype=np.float64)
-
-
-def _to_nchw(a):
-    return a.transpose(0, 3, 1, 2)
-
-
-def _to_nhwc(a):
-    return a.transpose(0, 2, 3, 1)
-
-
-def _torch_same_pad(torch, xt, window, strides, value=0.0):
-    """Pad an NCHW tensor with Keras's "same" rule (the odd pixel at the bottom/right)."""
-    top, bottom = same_padding(xt.shape[2], window[0], strides[0])
-    left, right = same_padding(xt.shape[3], window[1], strides[1])
-    return torch.nn.functional.pad(xt, (left, right, top, bottom), value=value)
 
 
 # ----- the op against PyTorch -------------------------------------------------------------------
@@ -62,21 +44,21 @@ def test_conv2d_matches_torch(shape, window, filters, strides, padding):
     x_values = RNG.normal(size=shape)
     k_values = RNG.normal(size=(*window, shape[3], filters))
     b_values = RNG.normal(size=filters)
-    x, k, b = _float64(x_values), _float64(k_values), _float64(b_values)
+    x, k, b = float64(x_values), float64(k_values), float64(b_values)
     y = conv2d(x, k, b, strides=strides, padding=padding)
     upstream = RNG.normal(size=y.shape)
-    y.backward(_float64(upstream, False))
+    y.backward(float64(upstream, False))
 
     pair = (strides, strides) if isinstance(strides, int) else strides
-    xt = torch.tensor(_to_nchw(x_values), requires_grad=True)
+    xt = torch.tensor(to_nchw(x_values), requires_grad=True)
     kt = torch.tensor(k_values.transpose(3, 2, 0, 1), requires_grad=True)
     bt = torch.tensor(b_values, requires_grad=True)
-    padded = _torch_same_pad(torch, xt, window, pair) if padding == "same" else xt
+    padded = torch_same_pad(torch, xt, window, pair) if padding == "same" else xt
     yt = torch.nn.functional.conv2d(padded, kt, bt, stride=pair)
-    yt.backward(torch.tensor(_to_nchw(upstream)))
+    yt.backward(torch.tensor(to_nchw(upstream)))
 
-    np.testing.assert_allclose(y.numpy(), _to_nhwc(yt.detach().numpy()), atol=1e-12)
-    np.testing.assert_allclose(x.grad.numpy(), _to_nhwc(xt.grad.numpy()), atol=1e-12)
+    np.testing.assert_allclose(y.numpy(), to_nhwc(yt.detach().numpy()), atol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), to_nhwc(xt.grad.numpy()), atol=1e-12)
     np.testing.assert_allclose(k.grad.numpy(), kt.grad.numpy().transpose(2, 3, 1, 0),
                                atol=1e-12)
     np.testing.assert_allclose(b.grad.numpy(), bt.grad.numpy(), atol=1e-12)
@@ -85,15 +67,15 @@ def test_conv2d_matches_torch(shape, window, filters, strides, padding):
 def test_dilated_conv2d_matches_torch():
     torch = pytest.importorskip("torch")
     x_values, k_values = RNG.normal(size=(2, 9, 9, 2)), RNG.normal(size=(3, 3, 2, 3))
-    x, k = _float64(x_values), _float64(k_values)
+    x, k = float64(x_values), float64(k_values)
     y = conv2d(x, k, dilation_rate=2)
     y.sum().backward()
-    xt = torch.tensor(_to_nchw(x_values), requires_grad=True)
+    xt = torch.tensor(to_nchw(x_values), requires_grad=True)
     yt = torch.nn.functional.conv2d(xt, torch.tensor(k_values.transpose(3, 2, 0, 1)),
                                     dilation=2)
     yt.sum().backward()
-    np.testing.assert_allclose(y.numpy(), _to_nhwc(yt.detach().numpy()), atol=1e-12)
-    np.testing.assert_allclose(x.grad.numpy(), _to_nhwc(xt.grad.numpy()), atol=1e-12)
+    np.testing.assert_allclose(y.numpy(), to_nhwc(yt.detach().numpy()), atol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), to_nhwc(xt.grad.numpy()), atol=1e-12)
 
 
 # ----- Keras's arithmetic ------------------------------------------------------------------------
@@ -129,12 +111,12 @@ def test_dilated_conv2d_with_padding_matches_torch(shape, window, filters, dilat
     torch = pytest.importorskip("torch")
     x_values = RNG.normal(size=shape)
     k_values = RNG.normal(size=(*window, shape[3], filters))
-    x, k = _float64(x_values), _float64(k_values)
+    x, k = float64(x_values), float64(k_values)
     y = conv2d(x, k, padding=padding, dilation_rate=dilation)
     upstream = RNG.normal(size=y.shape)
-    y.backward(_float64(upstream, False))
+    y.backward(float64(upstream, False))
     pair = (dilation, dilation) if isinstance(dilation, int) else dilation
-    xt = torch.tensor(_to_nchw(x_values), requires_grad=True)
+    xt = torch.tensor(to_nchw(x_values), requires_grad=True)
     kt = torch.tensor(k_values.transpose(3, 2, 0, 1), requires_grad=True)
     if padding == "same":
         top, bottom = same_padding(shape[1], window[0], 1, pair[0])
@@ -143,9 +125,9 @@ def test_dilated_conv2d_with_padding_matches_torch(shape, window, filters, dilat
     else:
         padded = xt
     yt = torch.nn.functional.conv2d(padded, kt, dilation=pair)
-    yt.backward(torch.tensor(_to_nchw(upstream)))
-    np.testing.assert_allclose(y.numpy(), _to_nhwc(yt.detach().numpy()), atol=1e-12)
-    np.testing.assert_allclose(x.grad.numpy(), _to_nhwc(xt.grad.numpy()), atol=1e-12)
+    yt.backward(torch.tensor(to_nchw(upstream)))
+    np.testing.assert_allclose(y.numpy(), to_nhwc(yt.detach().numpy()), atol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), to_nhwc(xt.grad.numpy()), atol=1e-12)
     np.testing.assert_allclose(k.grad.numpy(), kt.grad.numpy().transpose(2, 3, 1, 0),
                                atol=1e-12)
 
@@ -157,19 +139,19 @@ def test_conv2d_second_derivatives_match_torch(in_channels):
     x_values = RNG.normal(size=(2, 7, 6, in_channels))
     k_values = RNG.normal(size=(3, 2, in_channels, 4))
     b_values = RNG.normal(size=4)
-    x, k, b = _float64(x_values), _float64(k_values), _float64(b_values)
+    x, k, b = float64(x_values), float64(k_values), float64(b_values)
     y = conv2d(x, k, b, strides=(2, 1), padding="same").tanh()
     dx, dk = tg.grad((y * y).sum(), [x, k], create_graph=True)
     ((dx * dx).sum() + (dk * dk).sum()).backward()
 
-    xt = torch.tensor(_to_nchw(x_values), requires_grad=True)
+    xt = torch.tensor(to_nchw(x_values), requires_grad=True)
     kt = torch.tensor(k_values.transpose(3, 2, 0, 1), requires_grad=True)
     bt = torch.tensor(b_values, requires_grad=True)
-    yt = torch.tanh(torch.nn.functional.conv2d(_torch_same_pad(torch, xt, (3, 2), (2, 1)), kt,
+    yt = torch.tanh(torch.nn.functional.conv2d(torch_same_pad(torch, xt, (3, 2), (2, 1)), kt,
                                                bt, stride=(2, 1)))
     dxt, dkt = torch.autograd.grad((yt * yt).sum(), [xt, kt], create_graph=True)
     ((dxt * dxt).sum() + (dkt * dkt).sum()).backward()
-    np.testing.assert_allclose(x.grad.numpy(), _to_nhwc(xt.grad.numpy()), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(x.grad.numpy(), to_nhwc(xt.grad.numpy()), rtol=1e-9, atol=1e-9)
     np.testing.assert_allclose(k.grad.numpy(), kt.grad.numpy().transpose(2, 3, 1, 0),
                                rtol=1e-9, atol=1e-9)
     np.testing.assert_allclose(b.grad.numpy(), bt.grad.numpy(), rtol=1e-9, atol=1e-9)
@@ -195,7 +177,7 @@ def test_small_cnn_step_matches_torch():
             theirs.bias.copy_(torch.tensor(ours.bias.numpy()))
     kernel_t = torch.tensor(dense.kernel.numpy(), requires_grad=True)
     bias_t = torch.tensor(dense.bias.numpy(), requires_grad=True)
-    features = twin(torch.tensor(_to_nchw(x_values))).permute(0, 2, 3, 1).reshape(5, -1)
+    features = twin(torch.tensor(to_nchw(x_values))).permute(0, 2, 3, 1).reshape(5, -1)
     torch.nn.functional.cross_entropy(features @ kernel_t + bias_t,
                                       torch.tensor(labels)).backward()
     np.testing.assert_allclose(loss.numpy(), torch.nn.functional.cross_entropy(
@@ -211,19 +193,19 @@ def test_small_cnn_step_matches_torch():
 def test_conv_and_pooling_take_strided_inputs(in_channels):
     """Views (a transpose, a flip) give what their contiguous copies give, gradients too."""
     base = RNG.normal(size=(2, 7, 6, in_channels))
-    kernel = _float64(RNG.normal(size=(3, 2, in_channels, 3)), False)
+    kernel = float64(RNG.normal(size=(3, 2, in_channels, 3)), False)
 
     def loss(t):  # conv and pooling both read t itself (valid padding: no padded copy)
         y, z = conv2d(t, kernel, strides=(1, 2)), max_pool2d(t, 2, 1)
         return (y * np.cos(np.arange(y.data.size)).reshape(y.shape)).sum() + (z * z).sum()
 
     for make_view in (lambda a: a.transpose(0, 2, 1, 3), lambda a: a[:, ::-1, ::2]):
-        x = _float64(base)
+        x = float64(base)
         view = make_view(x)  # a strided view of x's data, no copy
         assert not view.data.flags["C_CONTIGUOUS"]
         value = loss(view)
         value.backward()
-        copy = _float64(np.ascontiguousarray(make_view(base)))
+        copy = float64(np.ascontiguousarray(make_view(base)))
         value_of_copy = loss(copy)
         value_of_copy.backward()
         expected_grad = np.zeros_like(base)
@@ -317,13 +299,13 @@ def test_conv2d_layer_matches_torch_module():
     with torch.no_grad():
         twin.weight.copy_(torch.tensor(layer.kernel.numpy().transpose(3, 2, 0, 1)))
         twin.bias.copy_(torch.tensor(layer.bias.numpy()))
-    xt = torch.tensor(_to_nchw(x_values), requires_grad=True)
+    xt = torch.tensor(to_nchw(x_values), requires_grad=True)
     out = twin(xt)
     out.sum().backward()
-    np.testing.assert_allclose(layer(x).numpy(), _to_nhwc(out.detach().numpy()), atol=1e-5)
+    np.testing.assert_allclose(layer(x).numpy(), to_nhwc(out.detach().numpy()), atol=1e-5)
     np.testing.assert_allclose(layer.kernel.grad.numpy(),
                                twin.weight.grad.numpy().transpose(2, 3, 1, 0), rtol=1e-4)
-    np.testing.assert_allclose(x.grad.numpy(), _to_nhwc(xt.grad.numpy()), atol=1e-5)
+    np.testing.assert_allclose(x.grad.numpy(), to_nhwc(xt.grad.numpy()), atol=1e-5)
 
 
 def test_small_cnn_builds_and_summarizes():

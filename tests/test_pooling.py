@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 import pytest
+from image_layouts import float64, to_nchw, to_nhwc, torch_same_pad
 
 import tinygrad_edu as tg
 from tinygrad_edu.gradcheck import gradcheck, gradgradcheck
@@ -19,28 +20,8 @@ from tinygrad_edu.nn.conv import (
     MaxPooling2D,
 )
 from tinygrad_edu.ops.pooling import MaxPoolGather, MaxPoolScatter, avg_pool2d, max_pool2d
-from tinygrad_edu.ops.windows import same_padding
 
 RNG = np.random.default_rng(1)
-
-
-def _float64(values, requires_grad=True):
-    return tg.Tensor(values, requires_grad=requires_grad, dtype=np.float64)
-
-
-def _to_nchw(a):
-    return a.transpose(0, 3, 1, 2)
-
-
-def _to_nhwc(a):
-    return a.transpose(0, 2, 3, 1)
-
-
-def _torch_same_pad(torch, xt, window, strides, value=0.0):
-    """Pad an NCHW tensor with Keras's "same" rule (the odd pixel at the bottom/right)."""
-    top, bottom = same_padding(xt.shape[2], window[0], strides[0])
-    left, right = same_padding(xt.shape[3], window[1], strides[1])
-    return torch.nn.functional.pad(xt, (left, right, top, bottom), value=value)
 
 
 # ----- the ops against PyTorch ------------------------------------------------------------------
@@ -58,18 +39,18 @@ POOL_CASES = [  # input shape, pool size, strides, padding
 def test_max_pool2d_matches_torch(shape, pool, strides, padding):
     torch = pytest.importorskip("torch")
     x_values = RNG.permutation(np.linspace(-3, 3, int(np.prod(shape)))).reshape(shape)
-    x = _float64(x_values)
+    x = float64(x_values)
     y = max_pool2d(x, pool, strides, padding)
     upstream = RNG.normal(size=y.shape)
-    y.backward(_float64(upstream, False))
+    y.backward(float64(upstream, False))
     window = (pool, pool) if isinstance(pool, int) else pool
     steps = window if strides is None else (strides, strides)
-    xt = torch.tensor(_to_nchw(x_values), requires_grad=True)
-    padded = _torch_same_pad(torch, xt, window, steps, -math.inf) if padding == "same" else xt
+    xt = torch.tensor(to_nchw(x_values), requires_grad=True)
+    padded = torch_same_pad(torch, xt, window, steps, -math.inf) if padding == "same" else xt
     yt = torch.nn.functional.max_pool2d(padded, window, steps)
-    yt.backward(torch.tensor(_to_nchw(upstream)))
-    np.testing.assert_allclose(y.numpy(), _to_nhwc(yt.detach().numpy()))
-    np.testing.assert_allclose(x.grad.numpy(), _to_nhwc(xt.grad.numpy()), atol=1e-12)
+    yt.backward(torch.tensor(to_nchw(upstream)))
+    np.testing.assert_allclose(y.numpy(), to_nhwc(yt.detach().numpy()))
+    np.testing.assert_allclose(x.grad.numpy(), to_nhwc(xt.grad.numpy()), atol=1e-12)
 
 
 TIE_CASES = [  # input shape, pool size, strides, padding
@@ -93,12 +74,12 @@ def test_max_pool2d_ties_go_to_the_first_maximum_like_torch(shape, pool, strides
     y.backward(tg.Tensor(upstream))
     window = (pool, pool) if isinstance(pool, int) else pool
     steps = window if strides is None else (strides, strides)
-    xt = torch.tensor(_to_nchw(x_values), requires_grad=True)
-    padded = _torch_same_pad(torch, xt, window, steps, -math.inf) if padding == "same" else xt
+    xt = torch.tensor(to_nchw(x_values), requires_grad=True)
+    padded = torch_same_pad(torch, xt, window, steps, -math.inf) if padding == "same" else xt
     yt = torch.nn.functional.max_pool2d(padded, window, steps)
-    yt.backward(torch.tensor(_to_nchw(upstream)))
-    np.testing.assert_array_equal(y.numpy(), _to_nhwc(yt.detach().numpy()))
-    np.testing.assert_allclose(x.grad.numpy(), _to_nhwc(xt.grad.numpy()), rtol=1e-6, atol=1e-6)
+    yt.backward(torch.tensor(to_nchw(upstream)))
+    np.testing.assert_array_equal(y.numpy(), to_nhwc(yt.detach().numpy()))
+    np.testing.assert_allclose(x.grad.numpy(), to_nhwc(xt.grad.numpy()), rtol=1e-6, atol=1e-6)
     assert x.grad.dtype == np.float32
 
 
@@ -126,21 +107,21 @@ def test_max_pool2d_tie_rule_matches_keras():
 def test_avg_pool2d_valid_matches_torch(shape, pool, strides):
     torch = pytest.importorskip("torch")
     x_values = RNG.normal(size=shape)
-    x = _float64(x_values)
+    x = float64(x_values)
     y = avg_pool2d(x, pool, strides)
     upstream = RNG.normal(size=y.shape)
-    y.backward(_float64(upstream, False))
+    y.backward(float64(upstream, False))
     window = (pool, pool) if isinstance(pool, int) else pool
-    xt = torch.tensor(_to_nchw(x_values), requires_grad=True)
+    xt = torch.tensor(to_nchw(x_values), requires_grad=True)
     yt = torch.nn.functional.avg_pool2d(xt, window, window if strides is None else strides)
-    yt.backward(torch.tensor(_to_nchw(upstream)))
-    np.testing.assert_allclose(y.numpy(), _to_nhwc(yt.detach().numpy()), atol=1e-12)
-    np.testing.assert_allclose(x.grad.numpy(), _to_nhwc(xt.grad.numpy()), atol=1e-12)
+    yt.backward(torch.tensor(to_nchw(upstream)))
+    np.testing.assert_allclose(y.numpy(), to_nhwc(yt.detach().numpy()), atol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), to_nhwc(xt.grad.numpy()), atol=1e-12)
 
 
 def test_avg_pool2d_same_averages_only_pixels_inside_the_image():
     x_values = RNG.normal(size=(1, 5, 5, 2))
-    y = avg_pool2d(_float64(x_values, False), 2, padding="same").numpy()
+    y = avg_pool2d(float64(x_values, False), 2, padding="same").numpy()
     assert y.shape == (1, 3, 3, 2)
     # the last row and column of windows hold 2 (or 1) real pixels, padded with one more
     np.testing.assert_allclose(y[0, 2, 2], x_values[0, 4, 4])
@@ -189,6 +170,6 @@ def test_pooling_layers():
                          ids=lambda layer: type(layer).__name__)
 def test_pooling_layers_gradcheck(layer):
     values = RNG.permutation(np.linspace(-2, 2, 2 * 4 * 5 * 2)).reshape(2, 4, 5, 2)
-    x = _float64(values)  # distinct values: no ties for the max
+    x = float64(values)  # distinct values: no ties for the max
     assert gradcheck(layer, [x])
     assert gradgradcheck(layer, [x])
