@@ -1,4 +1,4 @@
-"""The optimizer base class: parameters, learning rate, common options and saved state.
+"""The optimizer base class: parameters, learning rate, common options (state: optimizer_state).
 
 Every optimizer does the same work around its own update rule, in Keras 3's order. One call
 of ``step()``:
@@ -42,6 +42,7 @@ import warnings
 import numpy as np
 
 from tinygrad_edu.optim import clipping, schedules
+from tinygrad_edu.optim.optimizer_state import ResumableState
 from tinygrad_edu.tensor import Tensor, bump_versions
 
 __all__ = ["Optimizer", "check_number", "cache_blocks"]
@@ -87,7 +88,7 @@ def check_number(owner, name, value, low=0.0, high=math.inf, low_open=False, hig
     return value
 
 
-class Optimizer:
+class Optimizer(ResumableState):
     """Base class of all optimizers.
 
     Args:
@@ -346,62 +347,6 @@ class Optimizer:
         """
         raise NotImplementedError(f"{type(self).__name__} must define update_step")
 
-    # ----- saving and resuming ---------------------------------------------------------
-    def state_dict(self) -> dict:
-        """Everything needed to resume exactly: plain data and copies of numpy arrays.
-
-        ``{"optimizer": class name, "iterations": int, "learning_rate": float or None (for a
-        schedule), "skipped_steps": int, "slots": {slot: [array or None per parameter]},
-        "scalars": {name: float}}``.
-        """
-        if self.params is None and self._pending_state is not None:
-            return _copy_state(self._pending_state)
-        return {
-            "optimizer": type(self).__name__,
-            "iterations": self.iterations,
-            "learning_rate": None if self._schedule is not None else self._learning_rate,
-            "skipped_steps": self.skipped_steps,
-            "slots": {slot: [None if a is None else a.copy() for a in getattr(self, slot, [])]
-                      for slot in self.slot_names},
-            "scalars": {name: getattr(self, name) for name in self.scalar_names},
-        }
-
-    def load_state_dict(self, state: dict) -> None:
-        """Restore what :meth:`state_dict` returned (the arrays are copied).
-
-        On an optimizer without parameters yet, the state is kept and applied by :meth:`bind`.
-        """
-        owner = type(self).__name__
-        if state.get("optimizer") != owner:
-            raise ValueError(f"{owner}.load_state_dict: the state belongs to a "
-                             f"{state.get('optimizer')!r} optimizer")
-        slots = state["slots"]
-        if set(slots) != set(self.slot_names):
-            raise ValueError(f"{owner}.load_state_dict: state arrays {sorted(slots)} do not match "
-                             f"this optimizer's {sorted(self.slot_names)} (other options?)")
-        if self.params is None:
-            self._pending_state = _copy_state(state)
-            return
-        for slot in self.slot_names:
-            saved = slots[slot]
-            if len(saved) != len(self.params):
-                raise ValueError(f"{owner}.load_state_dict: {len(saved)} saved '{slot}' arrays "
-                                 f"for {len(self.params)} parameters")
-            current = getattr(self, slot)
-            for i, (old, new) in enumerate(zip(current, saved)):
-                if (old is None) != (new is None) or (
-                        old is not None and np.shape(new) != old.shape):
-                    raise ValueError(f"{owner}.load_state_dict: '{slot}' of parameter {i} has "
-                                     f"shape {np.shape(new)}, expected {np.shape(old)}")
-            setattr(self, slot, [None if new is None else np.array(new, dtype=old.dtype)
-                                 for old, new in zip(current, saved)])
-        for name in self.scalar_names:
-            setattr(self, name, state["scalars"][name])
-        self.iterations = int(state["iterations"])
-        self.skipped_steps = int(state.get("skipped_steps", 0))
-        if state.get("learning_rate") is not None and self._schedule is None:
-            self.learning_rate = state["learning_rate"]
-
     # ----- configuration ---------------------------------------------------------------
     def get_config(self) -> dict:
         """The constructor arguments (a schedule as plain data), for saving and ``repr``."""
@@ -447,10 +392,3 @@ class Optimizer:
         raise TypeError(f"{type(self).__name__}: unknown argument {', '.join(problems)}; "
                         f"valid arguments: {', '.join(sorted(known))}")
 
-
-def _copy_state(state: dict) -> dict:
-    copied = dict(state)
-    copied["slots"] = {slot: [None if a is None else np.array(a, copy=True) for a in arrays]
-                       for slot, arrays in state["slots"].items()}
-    copied["scalars"] = dict(state.get("scalars", {}))
-    return copied
