@@ -90,6 +90,10 @@ RESULTS: dict[str, list[tuple[str, str, str]]] = {
          "', '.join(f'{k} {a:.3f}/{b:.3f}' for k, (a, b) in results.items())"),
         ("first-layer weights below 1e-3 with L1", "L1에서 1e-3 미만인 첫 층 가중치",
          "f'{sparse[\"L1 0.005\"]:.0%}'"),
+        ("train / test accuracy (gap) with data augmentation",
+         "데이터 증강 시 훈련 / 테스트 정확도 (격차)",
+         "', '.join(f'{k} {a:.3f}/{b:.3f} ({a - b:.3f})' for k, (a, b) in "
+         "augmented_results.items())"),
     ],
     "09": [
         ("final training accuracy without / with BN", "BN 없이 / 있을 때 최종 훈련 정확도",
