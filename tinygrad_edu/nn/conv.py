@@ -259,7 +259,12 @@ class AveragePooling2D(_Pooling2D):
     _pool = staticmethod(pooling.avg_pool2d)
 
 
-class _GlobalPooling2D(Module):
+class _GlobalPooling(Module):
+    """The global poolings of every rank: ``_check_shape(layer, shape)`` checks an input shape
+    and returns it as a tuple (batch, *spatial, channels)."""
+
+    _check_shape = None  # set by each rank's base class
+
     def __init__(self, data_format=None, keepdims=False, input_shape=None, name=None,
                  trainable=True):
         super().__init__(name=name, trainable=trainable)
@@ -268,15 +273,19 @@ class _GlobalPooling2D(Module):
         self._build_from_arguments(input_shape)
 
     def build(self, input_shape):
-        _check_image_shape(self, input_shape)
-        self.input_spec = InputSpec(ndim=4)
+        self.input_spec = InputSpec(ndim=len(self._check_shape(input_shape)))
 
     def compute_output_shape(self, input_shape):
-        batch, _, _, channels = _check_image_shape(self, input_shape)
-        return (batch, 1, 1, channels) if self.keepdims else (batch, channels)
+        shape = self._check_shape(input_shape)
+        batch, channels = shape[0], shape[-1]
+        return (batch, *[1] * (len(shape) - 2), channels) if self.keepdims else (batch, channels)
 
     def get_config(self):
         return {**super().get_config(), "keepdims": self.keepdims}
+
+
+class _GlobalPooling2D(_GlobalPooling):
+    _check_shape = _check_image_shape
 
 
 class GlobalAveragePooling2D(_GlobalPooling2D):

@@ -10,7 +10,7 @@ import numpy as np
 
 from tinygrad_edu import constraints, functional, regularizers
 from tinygrad_edu import init as initializers
-from tinygrad_edu.nn.conv import _check_data_format
+from tinygrad_edu.nn.conv import _check_data_format, _GlobalPooling
 from tinygrad_edu.nn.layers import _activation_config, _kernel_and_bias_config
 from tinygrad_edu.nn.masking import mask_of
 from tinygrad_edu.nn.module import InputSpec, Module
@@ -238,24 +238,8 @@ class AveragePooling1D(_Pooling1D):
     _pool = staticmethod(conv1d_ops.avg_pool1d)
 
 
-class _GlobalPooling1D(Module):
-    def __init__(self, data_format=None, keepdims=False, input_shape=None, name=None,
-                 trainable=True):
-        super().__init__(name=name, trainable=trainable)
-        _check_data_format(data_format, type(self).__name__)
-        self.keepdims = bool(keepdims)
-        self._build_from_arguments(input_shape)
-
-    def build(self, input_shape):
-        check_sequence_shape(self, input_shape)
-        self.input_spec = InputSpec(ndim=3)
-
-    def compute_output_shape(self, input_shape):
-        batch, _, channels = check_sequence_shape(self, input_shape)
-        return (batch, 1, channels) if self.keepdims else (batch, channels)
-
-    def get_config(self):
-        return {**super().get_config(), "keepdims": self.keepdims}
+class _GlobalPooling1D(_GlobalPooling):
+    _check_shape = check_sequence_shape
 
 
 class GlobalAveragePooling1D(_GlobalPooling1D):
