@@ -1,12 +1,19 @@
-"""SGD's in-place numpy update on large weights, and no private paths into other libraries."""
+"""SGD's in-place update on large weights (BLAS axpy through SciPy, or numpy's expression),
+and no private paths into other libraries."""
 
+import os
 import pathlib
+import subprocess
+import sys
+import textwrap
 
 import numpy as np
 import pytest
 
 import tinygrad_edu
-from tinygrad_edu import Tensor, optim
+from tinygrad_edu import Tensor, optim, threads
+from tinygrad_edu.optim import axpy as axpy_module
+from tinygrad_edu.optim.axpy import axpy
 
 ROOT = pathlib.Path(tinygrad_edu.__file__).parent.parent
 
@@ -62,3 +69,68 @@ def test_no_code_reaches_into_a_library_through_ctypes():
             if "import ctypes" in text or "from ctypes" in text or "CDLL(" in text:
                 offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(784, 256), (30, 10), ()])
+def test_axpy_adds_alpha_times_x_in_place(dtype, shape):
+    rng = np.random.default_rng(5)
+    y = rng.standard_normal(shape).astype(dtype)
+    x = rng.standard_normal(shape).astype(dtype)
+    expected = y.astype(np.float64) - 0.25 * x.astype(np.float64)
+    target = y
+    axpy(-0.25, x, y)
+    assert y is target and y.dtype == dtype
+    np.testing.assert_allclose(y, expected, rtol=1e-6 if dtype == np.float32 else 1e-12,
+                               atol=1e-6 if dtype == np.float32 else 1e-12)
+
+
+def test_axpy_takes_arrays_blas_cannot_take():
+    """Strided views, mixed dtypes and a read-only x go through numpy's expression."""
+    rng = np.random.default_rng(6)
+    base = rng.standard_normal((400, 300)).astype(np.float32)
+    y = base.T  # not C-contiguous: written through the view into base
+    x = rng.standard_normal((300, 400))  # float64 into a float32 array
+    expected = y.astype(np.float64) + 2.0 * x
+    axpy(2.0, x, y)
+    np.testing.assert_allclose(base.T, expected, rtol=1e-5, atol=1e-5)
+    frozen = np.ones((200, 200), np.float32)
+    frozen.flags.writeable = False
+    z = np.zeros((200, 200), np.float32)
+    axpy(3.0, frozen, z)
+    assert np.all(z == 3.0)
+
+
+def test_axpy_without_scipy_is_numpy_s_expression(monkeypatch):
+    monkeypatch.setattr(axpy_module, "_routines", {})  # as if SciPy were not installed
+    y = np.ones(50_000, np.float32)
+    axpy(-0.5, np.full(50_000, 4.0, np.float32), y)
+    assert y.dtype == np.float32 and np.all(y == -1.0)
+
+
+def test_scipy_blas_pool_follows_numpy_thread_count():
+    """SciPy's BLAS, loaded by the first large SGD step, gets numpy's thread count (here 1,
+    set before SciPy was imported), so set_num_threads holds for the update too."""
+    pytest.importorskip("scipy")
+    script = textwrap.dedent("""
+        import sys
+        import numpy as np
+        from threadpoolctl import threadpool_info
+        import tinygrad_edu as tg
+        assert "scipy.linalg" not in sys.modules
+        tg.set_num_threads(1)
+        w = tg.Tensor(np.zeros((300, 300), np.float32), requires_grad=True)
+        w.grad = tg.Tensor(np.ones((300, 300), np.float32))
+        tg.optim.SGD([w], lr=0.5).step()
+        assert "scipy.linalg" in sys.modules and float(w.data.max()) == -0.5
+        pools = [(p["filepath"], p["num_threads"]) for p in threadpool_info()
+                 if p["user_api"] == "blas"]
+        assert len(pools) >= 2, pools
+        print(sorted({count for _, count in pools}))
+    """)
+    env = {key: value for key, value in os.environ.items()
+           if key not in threads.THREAD_VARIABLES}
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["[1]"]

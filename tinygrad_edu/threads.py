@@ -32,9 +32,10 @@ import inspect
 import os
 from contextlib import contextmanager, nullcontext
 
-from threadpoolctl import threadpool_info, threadpool_limits
+from threadpoolctl import ThreadpoolController, threadpool_info, threadpool_limits
 
-__all__ = ["set_num_threads", "get_num_threads", "automatic_threads", "with_automatic_threads"]
+__all__ = ["set_num_threads", "get_num_threads", "automatic_threads", "with_automatic_threads",
+           "load_following_numpy"]
 
 # Environment variables that fix the thread count of numpy's BLAS before Python starts.
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -85,6 +86,24 @@ def get_num_threads() -> int:
     """
     counts = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
     return max(counts, default=1)
+
+
+def load_following_numpy(load):
+    """Run ``load()`` (an import that may bring in its own BLAS or OpenMP library) and give
+    each thread pool it loads the thread count numpy's BLAS has now; return what it returns.
+
+    A library loaded later starts with its own default (one thread per core), which would
+    undo ``set_num_threads`` or ``fit``'s one thread for small batches for the work that
+    runs in it. ``tinygrad_edu`` loads SciPy's BLAS this way (:mod:`tinygrad_edu.optim.axpy`).
+    """
+    before = {pool["filepath"] for pool in threadpool_info()}
+    count = get_num_threads()
+    result = load()
+    new_paths = [pool["filepath"] for pool in threadpool_info()
+                 if pool["filepath"] not in before]
+    if new_paths:  # by file: a new library may share its name prefix with numpy's own
+        ThreadpoolController().select(filepath=new_paths).limit(limits=count)
+    return result
 
 
 def threads_were_chosen() -> bool:
