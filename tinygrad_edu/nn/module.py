@@ -20,7 +20,8 @@ creates its weights in ``build(input_shape)`` at its first call, or at once when
 PyTorch conventions: ``forward``, ``train()``/``eval()``, ``state_dict()``, forward hooks.
 
 This file holds the module tree: registration on assignment, building and calling, hooks,
-traversal, modes and config; how a module learns and checks its shapes is in ``shapes.py``.
+modes and config; walking the tree (``named_modules``, ``parameters``...) is in
+``traversal.py``, how a module learns and checks its shapes in ``shapes.py``.
 What is done with the weights the tree finds (``add_weight``, ``weights``, ``state_dict``,
 ``get_weights``, ``save``...) is inherited from :class:`~tinygrad_edu.nn.weights.ModuleWeights`;
 ``compile``/``fit``/``predict`` from :class:`~tinygrad_edu.nn.model_api.KerasModelAPI`.
@@ -37,6 +38,7 @@ from tinygrad_edu.nn.model_api import KerasModelAPI
 from tinygrad_edu.nn.parameter import InputSpec, Parameter, reset_names, snake_case, unique_name
 from tinygrad_edu.nn.shapes import ModuleShapes, _mode, _Probe
 from tinygrad_edu.nn.symbolic import call_symbolic, is_symbolic, layer_end
+from tinygrad_edu.nn.traversal import ModuleTraversal
 from tinygrad_edu.nn.weights import ModuleWeights
 from tinygrad_edu.tensor import Tensor
 
@@ -63,7 +65,7 @@ def _forward_signature(cls) -> tuple[frozenset, bool]:
     return names, open_ended and cls.forward is not Module.forward
 
 
-class Module(ModuleShapes, ModuleWeights, KerasModelAPI):
+class Module(ModuleTraversal, ModuleShapes, ModuleWeights, KerasModelAPI):
     """Base class of layers and models.
 
     Subclasses implement ``forward(x)`` and, when their weights depend on the input size,
@@ -295,58 +297,6 @@ class Module(ModuleShapes, ModuleWeights, KerasModelAPI):
         key = max(self._forward_hooks, default=-1) + 1
         self._forward_hooks[key] = hook
         return RemovableHandle(self._forward_hooks, key)
-
-    # ----- traversal ----------------------------------------------------------------------
-    def named_modules(self, prefix=""):
-        """(dotted path, module) for this module and every sub-module, each once."""
-        seen = set()
-        stack = [(prefix, self)]
-        while stack:
-            path, module = stack.pop()
-            if id(module) in seen:
-                continue
-            seen.add(id(module))
-            yield path, module
-            children = list(module._modules.items())
-            for key, child in reversed(children):
-                stack.append((f"{path}.{key}" if path else key, child))
-
-    def modules(self):
-        return [module for _, module in self.named_modules()]
-
-    def named_children(self):
-        return iter(self._modules.items())
-
-    def children(self):
-        return list(self._modules.values())
-
-    def _named_tensors(self, registry: str):
-        seen = set()
-        for path, module in self.named_modules():
-            for key, tensor in getattr(module, registry).items():
-                if id(tensor) not in seen:
-                    seen.add(id(tensor))
-                    yield (f"{path}.{key}" if path else key), tensor
-
-    def named_parameters(self):
-        """(dotted path, parameter) for every *trainable* parameter, e.g. ``dense_1.kernel``
-        in a Sequential. Frozen parameters are listed by ``named_weights()``."""
-        return ((k, p) for k, p in self._named_tensors("_parameters") if p.trainable)
-
-    def parameters(self) -> list:
-        """The trainable parameters: what an optimizer updates."""
-        return [p for _, p in self.named_parameters()]
-
-    def named_buffers(self):
-        return self._named_tensors("_buffers")
-
-    def buffers(self) -> list:
-        return [b for _, b in self.named_buffers()]
-
-    def named_weights(self):
-        """Every parameter (trainable or frozen), then every buffer, as (path, tensor)."""
-        yield from self._named_tensors("_parameters")
-        yield from self._named_tensors("_buffers")
 
     # ----- modes ----------------------------------------------------------------------------
     def train(self, mode=True):
