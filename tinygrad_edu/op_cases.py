@@ -288,6 +288,11 @@ CASES: list[OpCase] = [
     OpCase("conv2d/one-channel-strided", "conv2d",  # one input channel: tap-by-tap copy
            lambda x, k, b: conv_ops.conv2d(x, k, b, strides=(2, 1)),
            ((2, 5, 4, 1), (2, 2, 1, 3), (3,))),
+    OpCase("conv2d_relu/valid", "conv2d_relu", lambda x, k, b: conv_ops.conv2d_relu(x, k, b),
+           ((2, 4, 5, 2), (3, 2, 2, 3), (3,))),
+    OpCase("conv2d_relu/one-channel-same-strided", "conv2d_relu",
+           lambda x, k: conv_ops.conv2d_relu(x, k, strides=2, padding="same"),
+           ((2, 5, 4, 1), (3, 3, 1, 2))),
     OpCase("max_pool2d/valid", "max_pool2d", lambda x: conv_ops.max_pool2d(x, 2),
            make_inputs=_distinct((2, 4, 5, 2))),
     OpCase("max_pool2d/valid-overlapping-uncovered", "max_pool2d",  # last row/column unread

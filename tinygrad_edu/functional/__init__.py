@@ -23,7 +23,7 @@ from tinygrad_edu.functional.normalization import (
     moments,
 )
 from tinygrad_edu.functional.recurrent import gru_cell, lstm_cell, simple_rnn_cell, split_gates
-from tinygrad_edu.ops.conv import conv2d
+from tinygrad_edu.ops.conv import conv2d, conv2d_relu
 from tinygrad_edu.ops.conv1d import avg_pool1d, conv1d, max_pool1d
 from tinygrad_edu.ops.conv_transpose import conv_transpose1d, conv_transpose2d
 from tinygrad_edu.ops.fused import (
@@ -41,6 +41,6 @@ __all__ = [
     "moments", "batch_norm", "layer_norm", "instance_norm", "group_norm",
     "softmax_cross_entropy", "sparse_softmax_cross_entropy", "sigmoid_binary_cross_entropy",
     "simple_rnn_cell", "lstm_cell", "gru_cell", "split_gates",
-    "conv1d", "conv2d", "depthwise_conv2d", "conv_transpose1d", "conv_transpose2d",
+    "conv1d", "conv2d", "conv2d_relu", "depthwise_conv2d", "conv_transpose1d", "conv_transpose2d",
     "max_pool1d", "avg_pool1d", "max_pool2d", "avg_pool2d", "upsample2d",
 ]

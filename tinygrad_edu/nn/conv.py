@@ -173,6 +173,9 @@ class Conv2D(Module):
         self.input_spec = InputSpec(ndim=4, axes={-1: int(channels)})
 
     def forward(self, x):
+        if self.activation is functional.relu and self.groups == 1:  # one node, see conv2d_relu
+            return conv_ops.conv2d_relu(x, self.kernel, self.bias, strides=self.strides,
+                                        padding=self.padding, dilation_rate=self.dilation_rate)
         out = conv_ops.conv2d(x, self.kernel, self.bias, strides=self.strides,
                               padding=self.padding, dilation_rate=self.dilation_rate,
                               groups=self.groups)
