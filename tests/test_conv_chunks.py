@@ -1,9 +1,11 @@
-"""Convolution in chunks of images, and the convolution with its ReLU as one node.
+"""Convolution and max pooling in chunks of images, and the convolution with its ReLU as one
+node.
 
-The forward pass and the kernel gradient of ``conv2d`` copy and multiply the windows a few
-images at a time (``windows.image_chunks``); the tiny inputs of the other tests fit in one
-chunk, so here the chunk budget is shrunk until every image is its own chunk (or the last
-chunk is short) and the results are compared with the whole batch at once and with PyTorch.
+The forward pass and the kernel gradient of ``conv2d``, and max pooling's forward pass, copy
+the windows a few images at a time (``windows.image_chunks``); the tiny inputs of the other
+tests fit in one chunk, so here the chunk budget is shrunk until every image is its own chunk
+(or the last chunk is short) and the results are compared with the whole batch at once and
+with PyTorch.
 """
 
 import numpy as np
@@ -14,8 +16,8 @@ import tinygrad_edu as tg
 from tinygrad_edu.gradcheck import gradcheck, gradgradcheck
 from tinygrad_edu.nn.conv import Conv2D
 from tinygrad_edu.ops import conv as conv_ops
-from tinygrad_edu.ops import windows
-from tinygrad_edu.ops.conv import conv2d, conv2d_relu
+from tinygrad_edu.ops import pooling, windows
+from tinygrad_edu.ops.conv import conv2d, conv2d_relu, max_pool2d
 
 RNG = np.random.default_rng(3)
 
@@ -121,3 +123,48 @@ def test_grouped_conv2d_layer_with_relu_keeps_its_own_path():
     y = layer(tg.randn(2, 5, 5, 2))
     assert type(y.grad_fn).__name__ != "ConvolutionRelu"
     assert (y.numpy() >= 0).all()
+
+
+@pytest.mark.parametrize("options", [
+    {},
+    {"pool_size": 3, "strides": 1, "padding": "same"},  # overlapping windows
+    {"pool_size": 2, "strides": 1, "dilation": 2},
+])
+def test_chunked_max_pool_equals_the_whole_batch(monkeypatch, options):
+    # small integers: many ties, so the first-maximum index is exercised in every chunk
+    x_values = RNG.integers(0, 3, size=(5, 6, 7, 3)).astype(np.float64)
+
+    def run():
+        x = float64(x_values)
+        y = max_pool2d(x, **options)
+        upstream = np.arange(y.size, dtype=np.float64).reshape(y.shape)
+        y.backward(float64(upstream, False))
+        return y.numpy(), x.grad.numpy()
+
+    whole = run()
+    calls = []
+    monkeypatch.setattr(windows, "CHUNK_BYTES", 1)  # one image per chunk
+    monkeypatch.setattr(pooling, "image_chunks", _recording(windows.image_chunks, calls))
+    chunked = run()
+    assert [len(chunks) for chunks in calls] == [5]
+    for theirs, ours in zip(whole, chunked):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+def test_chunked_max_pool_keeps_torchs_tie_rule(monkeypatch):
+    torch = pytest.importorskip("torch")
+    monkeypatch.setattr(windows, "CHUNK_BYTES", 1)
+    x_values = RNG.integers(0, 2, size=(3, 4, 6, 2)).astype(np.float64)  # ties everywhere
+    x = float64(x_values)
+    max_pool2d(x).sum().backward()
+    xt = torch.tensor(to_nchw(x_values), requires_grad=True)
+    torch.nn.functional.max_pool2d(xt, 2).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), to_nhwc(xt.grad.numpy()))
+
+
+def test_max_pool_of_an_empty_batch():
+    x = tg.zeros(0, 4, 4, 2, requires_grad=True)
+    y = max_pool2d(x)
+    assert y.shape == (0, 2, 2, 2)
+    y.sum().backward()
+    assert x.grad.shape == (0, 4, 4, 2)

