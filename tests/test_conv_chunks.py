@@ -60,8 +60,9 @@ def test_chunked_convolution_equals_the_whole_batch(monkeypatch, op, in_channels
     upstream = RNG.normal(size=op(float64(x_values), float64(k_values), **options).shape)
     whole = _run(op, x_values, k_values, b_values, upstream, **options)
     out_h, out_w = upstream.shape[1:3]
-    row_bytes = out_h * out_w * k_values[..., 0].size * 8  # one image's window rows, float64
-    monkeypatch.setattr(windows, "CHUNK_BYTES", images_per_chunk * row_bytes)
+    # one image's window rows and output (or upstream gradient), float64
+    image_bytes = out_h * out_w * (k_values[..., 0].size + 4) * 8
+    monkeypatch.setattr(windows, "CHUNK_BYTES", images_per_chunk * image_bytes)
     calls = []
     monkeypatch.setattr(conv_ops, "image_chunks", _recording(windows.image_chunks, calls))
     chunked = _run(op, x_values, k_values, b_values, upstream, **options)

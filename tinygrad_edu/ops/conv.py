@@ -19,8 +19,8 @@ gradients with respect to g, x and k. So convolution is differentiable to any or
 special code, and each pass is one numpy routine tuned for it:
 
 * forward: the GEMM ``rows @ k``; ``rows`` is a copy (the GEMM needs a matrix), made for a
-  few images at a time (``windows.image_chunks``, about 512 KB of rows) so that the GEMM
-  reads it from the cache, and each chunk's output gets its bias (and, in
+  few images at a time (``windows.image_chunks``, about 512 KB of rows and outputs) so
+  that the GEMM reads it from the cache, and each chunk's output gets its bias (and, in
   ``ConvolutionRelu``, its ReLU) while it is still there. With a single input channel the
   windows are copied tap by tap and ``rows`` is the transpose view of that (taps, pixels)
   copy: the copy then moves runs of whole output rows instead of single pixels, about 10x
@@ -88,8 +88,9 @@ class Convolution(Function):
         # bias tiled over a whole output row: numpy's broadcasting over rows of out_channels
         # values is slow (0.45 against 0.25 ms on 64x26x26x32)
         row_bias = None if bias is None else np.tile(bias, out_w)
-        row_bytes = out_h * out_w * matrix.shape[0] * x.itemsize
-        for images in image_chunks(x.shape[0], row_bytes):  # a few images at a time
+        # per image: its window rows and its output, which the GEMM reads and writes
+        image_bytes = out_h * out_w * (matrix.shape[0] + out_channels) * y.itemsize
+        for images in image_chunks(x.shape[0], image_bytes):  # a few images at a time
             rows = window_rows(x[images], (kh, kw), strides, dilation)
             np.matmul(rows, matrix, out=y[images].reshape(-1, out_channels))
             self.finish(y, images, row_bias)  # while the chunk is still in the cache
@@ -188,8 +189,8 @@ class ConvKernelGrad(Function):
         self.strides, self.dilation = strides, dilation
         out_h, out_w, out_channels = g.shape[1:]
         dk = np.zeros((window[0] * window[1] * x.shape[3], out_channels), np.result_type(x, g))
-        row_bytes = out_h * out_w * dk.shape[0] * x.itemsize
-        for images in image_chunks(x.shape[0], row_bytes):  # sum over chunks of rows^T @ g
+        image_bytes = out_h * out_w * (dk.shape[0] + out_channels) * dk.itemsize  # rows and g
+        for images in image_chunks(x.shape[0], image_bytes):  # sum over chunks of rows^T @ g
             rows = window_rows(x[images], window, strides, dilation)
             dk += rows.T @ g[images].reshape(-1, out_channels)
         return dk.reshape(*window, x.shape[3], out_channels)
