@@ -61,4 +61,9 @@ def test_the_committed_readme_images_are_up_to_date(tmp_path):
     fresh = matplotlib_image.imread(tmp_path / "gradient_bars.png")
     old = matplotlib_image.imread(committed / "gradient_bars.png")
     assert fresh.shape == old.shape, f"gradient_bars.png is {stale}"
-    assert abs(fresh - old).mean() < 0.01, f"gradient_bars.png is {stale}"
+    # The ReLU + BN net's last-step bars are not reproducible between CPUs: near convergence
+    # its gradient norms are chaotic in float32 (inputs scaled by 1 + 1e-7 move them 2-10x),
+    # and BLAS kernels round differently, which also moves the shared log axis. Between
+    # machines that changes 1.2% of the picture on average; another chart of the same size
+    # (gradient_lines.png) differs by 12%, a blank one by 11%.
+    assert abs(fresh - old).mean() < 0.04, f"gradient_bars.png is {stale}"
