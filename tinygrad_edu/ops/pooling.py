@@ -23,7 +23,9 @@ the comparisons then run on contiguous memory; the module docstring of
 :mod:`tinygrad_edu.ops.windows` has the measurements. The copy and the comparisons go a few
 images at a time (``windows.image_chunks``), so that the comparisons read the slabs from the
 cache: 2x2 pooling of a 64x26x26x32 batch takes 0.92 ms in chunks against 1.49 ms at once, of
-a 256x26x26x32 batch 3.7 against 6.2 ms.
+a 256x26x26x32 batch 3.7 against 6.2 ms. The pooled output and the gradient scatter take
+their memory from :mod:`tinygrad_edu.ops.buffers`, like convolution (the gain on a training
+step is measured there, in :mod:`tinygrad_edu.ops.conv`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from __future__ import annotations
 import numpy as np
 
 from tinygrad_edu.autograd import Function
+from tinygrad_edu.ops import buffers
 from tinygrad_edu.ops.windows import (
     check_fits,
     check_images,
@@ -84,7 +87,7 @@ class MaxPool(Function):
     def forward(self, x, window, strides, dilation=(1, 1)):
         self.window, self.strides, self.dilation = window, strides, dilation
         out_h, out_w = output_shape(x.shape, window, strides, dilation)
-        y = np.empty((x.shape[0], out_h, out_w, x.shape[3]), dtype=x.dtype)
+        y = buffers.empty((x.shape[0], out_h, out_w, x.shape[3]), x.dtype)
         self.index = np.empty(y.shape, dtype=np.min_scalar_type(window[0] * window[1] - 1))
         slab_bytes = window[0] * window[1] * out_h * out_w * x.shape[3] * x.itemsize
         for images in image_chunks(x.shape[0], slab_bytes):  # copy and compare in the cache
@@ -109,7 +112,7 @@ class MaxPoolScatter(Function):
 
     def forward(self, g, index, input_shape, window, strides, dilation=(1, 1)):
         self.index, self.window, self.strides, self.dilation = index, window, strides, dilation
-        x = np.zeros(input_shape, dtype=g.dtype)
+        x = buffers.zeros(input_shape, g.dtype)
         overlapping = any(s < (k - 1) * d + 1 for s, k, d in zip(strides, window, dilation))
         here, picked = scratch("here", g.shape, bool), scratch("picked", g.shape, g.dtype)
         for tap, rows, columns in tap_slices(window, strides, dilation, *g.shape[1:3]):
