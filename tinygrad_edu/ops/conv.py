@@ -40,8 +40,12 @@ The large arrays each pass makes (the output, ``ConvolutionRelu``'s mask, the in
 come from :mod:`tinygrad_edu.ops.buffers`, which hands the next step the memory of the
 previous step's dead arrays instead of fresh, page-faulting pages. On the small CNN of
 ``bench/bench_cnn.py`` (with max pooling, which does the same) that removes 1,300-5,600 page
-faults per step and the step goes from 9.2-9.9 to 8.4-8.6 ms at batch 32, 18.5-20.1 to
-16.1-16.6 ms at batch 64 and 84-87 to 75-82 ms at batch 256.
+faults per step; the step takes 10-20% less (three runs each, 1 thread):
+
+    batch   AVX-512 Xeon: pooled / not    AMD EPYC (AVX2): pooled / not
+       32   8.4-8.6 / 9.2-9.9 ms          13.3-13.7 / 16.5-17.2 ms
+       64   16.1-16.6 / 18.5-20.1 ms      26.7-32.1 / 35.2-37.7 ms
+      256   75-82 / 84-87 ms              111-118 / 131-152 ms
 
 Shapes follow Keras: input (batch, height, width, channels), kernel (kernel_height,
 kernel_width, in_channels, out_channels). PyTorch uses NCHW input and (out, in, kh, kw)
