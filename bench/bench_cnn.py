@@ -23,16 +23,16 @@ than the reference. Every library gets the same number of threads (``--threads``
 ``--clock process`` times this process's CPU time instead of the wall clock: on a machine
 busy with other work it leaves out the waits for a core, which otherwise dominate the spread.
 
-Measured on a shared 2-core machine (load average about 7), default settings, 1 thread each
-(median per-round ratio [q1, q3]):
+Measured on a quiet 2-core AMD EPYC (AVX2), 9 rounds, 1 thread each (median per-round
+ratio [q1, q3]; bench/README.md has the ms and the earlier machines):
 
     batch  clock    tinygrad_edu / torch   tinygrad_edu / keras
-       32  wall     1.17 [1.09, 1.29]      0.57 [0.50, 0.60]
-       64  wall     1.03 [0.95, 1.30]      0.57 [0.52, 0.68]
-      256  wall     1.28 [1.04, 1.37]      0.63 [0.58, 0.72]
-       32  process  1.24 [1.23, 1.59]      0.60 [0.54, 0.63]
-       64  process  1.31 [1.21, 1.39]      0.57 [0.55, 0.62]
-      256  process  1.24 [1.11, 1.38]      0.65 [0.60, 0.75]
+       32  wall     0.88 [0.85, 0.90]      0.46 [0.40, 0.49]
+       64  wall     0.95 [0.83, 1.02]      0.48 [0.43, 0.50]
+      256  wall     0.97 [0.90, 1.07]      0.57 [0.49, 0.59]
+       32  process  0.94 [0.89, 1.07]      0.43 [0.40, 0.53]
+       64  process  0.80 [0.64, 0.86]      0.45 [0.35, 0.47]
+      256  process  0.85 [0.81, 1.05]      0.53 [0.45, 0.61]
 """
 
 from __future__ import annotations
