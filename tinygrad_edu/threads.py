@@ -91,9 +91,11 @@ def get_num_threads() -> int:
     return max(counts, default=1)
 
 
-def keep_one_thread(filepaths) -> None:
-    """Hold the thread pools of these libraries (file paths, as threadpoolctl reports them)
-    at one thread, now and after every later :func:`set_num_threads`.
+def keep_one_thread(package) -> None:
+    """Hold the thread pools that ``package`` ships inside its own folders (a wheel's
+    ``scipy.libs/`` or ``scipy/``) at one thread, now and after every later
+    :func:`set_num_threads`. A package that uses a shared library (numpy's own, as in conda)
+    ships none, and nothing is held.
 
     For a second BLAS library that does only small, memory-bound work next to numpy's, such
     as the copy of OpenBLAS inside SciPy's wheels that SGD's update runs in
@@ -102,7 +104,9 @@ def keep_one_thread(filepaths) -> None:
     other pool's workers are waiting for: on 2 cores the MLP 784-256-128-10 SGD step took
     18 ms instead of 1.1 at batch 32 and 34 ms instead of 8 at batch 1024.
     """
-    _one_thread_pools.update(filepaths)
+    root = os.path.dirname(package.__file__)  # .../scipy; the prefix matches .../scipy.libs too
+    _one_thread_pools.update(pool["filepath"] for pool in threadpool_info()
+                             if pool["filepath"].startswith(root))
     _limit_one_thread_pools()
 
 

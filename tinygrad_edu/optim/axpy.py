@@ -33,10 +33,7 @@ BLAS library itself (one shared library, as in conda), there is no second pool t
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
-from threadpoolctl import threadpool_info
 
 from tinygrad_edu import threads
 
@@ -55,15 +52,8 @@ def _load_routines() -> dict:
         from scipy.linalg import blas
     except ImportError:
         return {}
-    threads.keep_one_thread(_bundled_pools(scipy))
+    threads.keep_one_thread(scipy)
     return {np.dtype(np.float32): blas.saxpy, np.dtype(np.float64): blas.daxpy}
-
-
-def _bundled_pools(package) -> list[str]:
-    """The thread-pool libraries that ``package`` ships inside its own folders (a wheel's
-    ``scipy.libs`` or ``scipy/``), by file path; none where it uses a shared library."""
-    root = os.path.dirname(package.__file__)  # .../scipy; the prefix matches .../scipy.libs too
-    return [pool["filepath"] for pool in threadpool_info() if pool["filepath"].startswith(root)]
 
 
 def blas_routines() -> dict:
