@@ -68,3 +68,28 @@ def test_cross_entropy_with_extreme_logits():
     want = -log_probs[np.arange(128), labels]
     assert loss.dtype == np.float32 and np.all(np.isfinite(loss.numpy()))
     np.testing.assert_allclose(loss.numpy(), want, rtol=1e-5, atol=1e-3)
+
+
+@pytest.mark.parametrize("shape, axis, keepdims", [
+    ((32,), None, False), ((4, 5), 0, False), ((4, 5), 1, True), ((3, 4, 5), (0, 2), False),
+    ((80, 80), None, False), ((80, 80), 1, True), ((), None, False)])
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_mean_backward_spreads_the_same_gradient_with_and_without_recording(
+        shape, axis, keepdims, dtype):
+    """An ordinary backward spreads g/n in numpy; a recorded one (create_graph) with ops:
+    the same values, the input's shape and dtype, also above the size where the spread
+    becomes a broadcast view (80x80)."""
+    rng = np.random.default_rng(0)
+    x = tg.Tensor(rng.standard_normal(shape).astype(dtype), requires_grad=True, dtype=dtype)
+    upstream = rng.standard_normal(np.mean(x.data, axis=axis, keepdims=keepdims).shape)
+    (plain,) = tg.grad(x.mean(axis=axis, keepdims=keepdims), x,
+                       tg.Tensor(upstream, dtype=dtype))
+    (recorded,) = tg.grad(x.mean(axis=axis, keepdims=keepdims), x,
+                          tg.Tensor(upstream, dtype=dtype), create_graph=True)
+    assert plain.shape == x.shape and plain.dtype == x.dtype
+    np.testing.assert_array_equal(plain.numpy(), recorded.numpy())
+    count = x.data.size // max(np.asarray(upstream).size, 1)
+    expected = np.broadcast_to(
+        (upstream.reshape(np.mean(x.data, axis=axis, keepdims=True).shape)
+         if axis is not None else upstream) / count, shape)
+    np.testing.assert_allclose(plain.numpy(), expected, rtol=2e-3 if dtype == np.float16 else 1e-6)

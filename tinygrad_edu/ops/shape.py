@@ -46,17 +46,23 @@ class BroadcastTo(Function):
     hint = "Target shape must be broadcast-compatible with the tensor's shape"
 
     def forward(self, a, shape):
-        if math.prod(shape) <= _SMALL:  # np.broadcast_to costs ~3 us; a small copy far less
-            out = np.empty(shape, dtype=a.dtype)
-            out[...] = a
-            return out
-        return np.broadcast_to(a, shape)  # a read-only view: no copy of large data
+        return broadcast_array(a, shape)
 
     def backward(self, g):
         return unbroadcast(g, self.inputs[0].shape)
 
 
 _SMALL = 4096  # elements up to which BroadcastTo copies instead of making a view
+
+
+def broadcast_array(a: np.ndarray, shape: tuple) -> np.ndarray:
+    """``a`` broadcast to ``shape`` as a numpy array: a copy when small (``np.broadcast_to``
+    costs ~3 us, a small copy far less), else a read-only view (no copy of large data)."""
+    if math.prod(shape) <= _SMALL:
+        out = np.empty(shape, dtype=a.dtype)
+        out[...] = a
+        return out
+    return np.broadcast_to(a, shape)
 
 
 class GetItem(Function):
