@@ -104,9 +104,10 @@ def keep_one_thread(package) -> None:
     other pool's workers are waiting for: on 2 cores the MLP 784-256-128-10 SGD step took
     18 ms instead of 1.1 at batch 32 and 34 ms instead of 8 at batch 1024.
     """
-    root = os.path.dirname(package.__file__)  # .../scipy; the prefix matches .../scipy.libs too
+    root = os.path.dirname(package.__file__)  # .../scipy, next to the wheel's .../scipy.libs
+    folders = (root + os.sep, root + ".libs" + os.sep)  # not .../scipy_openblas64/ and the like
     _one_thread_pools.update(pool["filepath"] for pool in threadpool_info()
-                             if pool["filepath"].startswith(root))
+                             if pool["filepath"].startswith(folders))
     _limit_one_thread_pools()
 
 

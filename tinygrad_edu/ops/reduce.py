@@ -87,9 +87,7 @@ class Mean(Function):
     def backward(self, g):
         in_shape = self.inputs[0].shape
         if not state.grad_enabled:  # nothing to record: g/n spread in numpy, with no nodes
-            scaled = g.data * self.scale
-            if scaled.ndim != len(in_shape) and scaled.ndim != 0:
-                scaled = scaled.reshape(_kept_shape(in_shape, self.axis))
+            scaled = (g.data * self.scale).reshape(_kept_shape(in_shape, self.axis))
             return Tensor._wrap(broadcast_array(scaled, in_shape))
         return _spread(Mul.apply(g, Tensor._wrap(self.scale)), in_shape, self.axis)
 
