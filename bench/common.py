@@ -69,18 +69,15 @@ def interleaved_samples(factories: dict, steps: int, rounds: int, warmup: int = 
                         clock=time.perf_counter) -> dict:
     """Mean ms per step of each variant (name -> step factory), one sample per round.
 
-    ``clock`` is wall time by default; ``time.process_time`` counts only this process's CPU
-    time, steadier on a machine busy with other work (it leaves out the waits for a core).
-
     Every round starts each variant afresh (new weights, new optimizer state): a model trained
     for thousands of steps on one benchmark drifts into float32 denormals (Adam's moments for
     always-blank pixels decay towards 1e-38), which slows every implementation several times
     and measures the CPU's denormal handling instead of the framework. The order of the
     variants is reversed every other round, so that none always runs first or last.
 
-    ``clock`` is wall time by default; ``time.thread_time`` counts only the CPU time of this
-    thread, which on a busy machine with one BLAS thread leaves out the time other processes
-    held the core.
+    ``clock`` is wall time by default. ``time.process_time`` counts only this process's CPU
+    time and ``time.thread_time`` only this thread's; on a machine busy with other work both
+    leave out the waits for a core.
     """
     samples = {name: [] for name in factories}
     names = list(factories)
