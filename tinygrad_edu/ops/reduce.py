@@ -87,6 +87,7 @@ class Mean(Function):
     def backward(self, g):
         in_shape = self.inputs[0].shape
         if not state.grad_enabled:  # nothing to record: g/n spread in numpy, with no nodes
+            # Reshaped always: a numpy reshape is free, where _spread skips a Reshape node.
             scaled = (g.data * self.scale).reshape(_kept_shape(in_shape, self.axis))
             return Tensor._wrap(broadcast_array(scaled, in_shape))
         return _spread(Mul.apply(g, Tensor._wrap(self.scale)), in_shape, self.axis)
