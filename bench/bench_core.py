@@ -13,7 +13,9 @@ Run:  python bench/bench_core.py [--quick]
     framework's own overhead, against the same step by hand in numpy and in PyTorch.
 
 Times are medians over interleaved rounds; a ratio is the median of the per-round ratios,
-followed by their first and third quartiles in brackets.
+followed by their first and third quartiles in brackets. ``--clock process`` times this
+process's CPU time instead of the wall clock: on a machine busy with other work it leaves out
+the waits for a core.
 """
 
 from __future__ import annotations
@@ -216,7 +218,7 @@ def torch_step_factory(batches, optimizer="sgd", sizes=MLP_SIZES):
 
 
 def bench_mlp(quick: bool, factories: dict, title: str, optimizer: str = "sgd",
-              rounds: int = 11) -> None:
+              rounds: int = 11, clock=time.perf_counter) -> None:
     rows = []
     for batch_size in (32, 128, 1024):
         batches, source = training_batches(batch_size, count=50 if batch_size < 1024 else 20)
@@ -224,7 +226,7 @@ def bench_mlp(quick: bool, factories: dict, title: str, optimizer: str = "sgd",
                     for name, make in factories.items()}
         steps = max(20, (2000 if not quick else 400) // batch_size * 4)
         samples = interleaved_samples(variants, steps=steps, rounds=5 if quick else rounds,
-                                      warmup=10)
+                                      warmup=10, clock=clock)
         rows.append([batch_size, *_timing_row(samples, unit="ms")])
     print_table(f"{title} (data: {source})", ["batch", *_timing_header(factories, "ms")], rows)
 
@@ -246,7 +248,7 @@ def _timing_header(factories: dict, unit: str) -> list[str]:
             + [f"tg/{reference}" for reference in REFERENCES if reference in factories])
 
 
-def bench_tiny(quick: bool, factories: dict) -> None:
+def bench_tiny(quick: bool, factories: dict, clock=time.perf_counter) -> None:
     """The SGD step on a tiny MLP, where the arithmetic is negligible: the time is the cost of
     the framework itself (recording the graph, walking it backward, the optimizer's loop)."""
     rng = np.random.default_rng(0)
@@ -255,7 +257,7 @@ def bench_tiny(quick: bool, factories: dict) -> None:
     variants = {name: (lambda make=make: make(batches, "sgd", TINY_SIZES))
                 for name, make in factories.items()}
     samples = interleaved_samples(variants, steps=200 if quick else 1000,
-                                  rounds=5 if quick else 9, warmup=10)
+                                  rounds=5 if quick else 9, warmup=10, clock=clock)
     print_table("(d) the SGD step of a tiny MLP 16-16-16-10 at batch 4: framework overhead alone",
                 _timing_header(factories, "us"), [_timing_row(samples, unit="us")])
 
@@ -281,23 +283,28 @@ def bench_chain() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    parser.add_argument("--clock", choices=["wall", "process"], default="wall",
+                        help="wall time, or this process's CPU time (steadier on a busy machine)")
     args = parser.parse_args()
+    clock = time.perf_counter if args.clock == "wall" else time.process_time
     print(f"numpy {np.__version__}, torch {torch.__version__ if torch else 'not installed'}, "
-          f"{os.cpu_count()} cores")
+          f"{os.cpu_count()} cores, {args.clock} clock, load average "
+          f"{os.getloadavg()[0]:.2f}")
     bench_small_op(args.quick)
     factories = {"numpy": numpy_step_factory, "tinygrad_edu": tinygrad_step_factory}
     if torch is not None:
         factories["torch"] = torch_step_factory
     # More rounds here: on a shared machine single rounds scatter by +-15%, and these ratios
     # are the ones compared with targets.
-    bench_mlp(args.quick, factories, "(b) MLP 784-256-128-10 training step, SGD", rounds=25)
+    bench_mlp(args.quick, factories, "(b) MLP 784-256-128-10 training step, SGD", rounds=25,
+              clock=clock)
     print("tg/x: the median over rounds of tinygrad_edu's time / x's time in the same round; "
           "[first, third quartile] of those ratios")
     for optimizer in ("adam", "nadam"):
         bench_mlp(args.quick, factories, f"(b) the same step with {optimizer.capitalize()}",
-                  optimizer)
+                  optimizer, clock=clock)
     bench_chain()
-    bench_tiny(args.quick, factories)
+    bench_tiny(args.quick, factories, clock)
 
 
 if __name__ == "__main__":
