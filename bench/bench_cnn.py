@@ -41,7 +41,6 @@ import argparse
 import os
 import statistics
 import sys
-import time
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
@@ -51,6 +50,8 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from common import (  # noqa: E402
+    CLOCKS,
+    add_clock_argument,
     cycle,
     interleaved_samples,
     print_table,
@@ -163,10 +164,9 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=512,
                         help="images per timed sample (steps = images / batch size, >= 3)")
     parser.add_argument("--threads", type=int, default=1, help="threads for each library")
-    parser.add_argument("--clock", choices=["wall", "process"], default="wall",
-                        help="wall time, or this process's CPU time (steadier on a busy machine)")
+    add_clock_argument(parser)
     args = parser.parse_args()
-    clock = time.perf_counter if args.clock == "wall" else time.process_time
+    clock = CLOCKS[args.clock]
     threadpool_limits(args.threads)  # numpy's BLAS (and PyTorch's, as far as it obeys)
     keras = _import_keras() if torch is not None else None
     if torch is not None:

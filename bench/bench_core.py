@@ -32,6 +32,8 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from common import (  # noqa: E402
+    CLOCKS,
+    add_clock_argument,
     cycle,
     interleaved_samples,
     mlp_weights,
@@ -283,10 +285,9 @@ def bench_chain() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
-    parser.add_argument("--clock", choices=["wall", "process"], default="wall",
-                        help="wall time, or this process's CPU time (steadier on a busy machine)")
+    add_clock_argument(parser)
     args = parser.parse_args()
-    clock = time.perf_counter if args.clock == "wall" else time.process_time
+    clock = CLOCKS[args.clock]
     print(f"numpy {np.__version__}, torch {torch.__version__ if torch else 'not installed'}, "
           f"{os.cpu_count()} cores, {args.clock} clock, load average "
           f"{os.getloadavg()[0]:.2f}")

@@ -64,6 +64,16 @@ def mlp_weights(sizes=(784, 256, 128, 10), seed: int = 0) -> list[np.ndarray]:
 # that ran before would steal a core from the next one, so each variant starts after a pause.
 SETTLE_SECONDS = 0.3
 
+CLOCKS = {"wall": time.perf_counter, "process": time.process_time}
+
+
+def add_clock_argument(parser) -> None:
+    """``--clock wall|process``: the wall clock, or this process's CPU time, which on a
+    machine busy with other work leaves out the waits for a core. ``CLOCKS[args.clock]`` is
+    the function to pass to :func:`interleaved_samples`."""
+    parser.add_argument("--clock", choices=list(CLOCKS), default="wall",
+                        help="wall time, or this process's CPU time (steadier on a busy machine)")
+
 
 def interleaved_samples(factories: dict, steps: int, rounds: int, warmup: int = 5,
                         clock=time.perf_counter) -> dict:
