@@ -31,6 +31,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from bench_core import LEARNING_RATE, numpy_step_factory, tinygrad_step_factory  # noqa: E402
 from common import (  # noqa: E402
+    add_rounds_argument,
     interleaved_samples,
     print_table,
     ratio_with_quartiles,
@@ -85,7 +86,7 @@ def bench_update_alone() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--rounds", type=int, default=9)
+    add_rounds_argument(parser, default=9)
     parser.add_argument("--batches", default="32,128,1024")
     parser.add_argument("--wall", action="store_true",
                         help="time by the wall clock (default with one thread: CPU time of "

@@ -52,6 +52,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import (  # noqa: E402
     CLOCKS,
     add_clock_argument,
+    add_rounds_argument,
     cycle,
     interleaved_samples,
     print_table,
@@ -160,7 +161,7 @@ def _median_and_quartiles(values) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[32, 64, 256])
-    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds per size")
+    add_rounds_argument(parser, default=5, help_text="interleaved rounds per size")
     parser.add_argument("--images", type=int, default=512,
                         help="images per timed sample (steps = images / batch size, >= 3)")
     parser.add_argument("--threads", type=int, default=1, help="threads for each library")

@@ -29,7 +29,13 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from common import SETTLE_SECONDS, median_ratio, print_table, ratio_with_quartiles  # noqa: E402
+from common import (  # noqa: E402
+    SETTLE_SECONDS,
+    add_rounds_argument,
+    median_ratio,
+    print_table,
+    ratio_with_quartiles,
+)
 
 import tinygrad_edu as tg  # noqa: E402
 from tinygrad_edu import nn  # noqa: E402
@@ -126,7 +132,7 @@ def epoch_with_keras(x, y_onehot):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=12_800, help="training samples per epoch")
-    parser.add_argument("--rounds", type=int, default=5, help="interleaved repetitions")
+    add_rounds_argument(parser, default=5, help_text="interleaved repetitions")
     args = parser.parse_args()
     (x_train, y_train), _ = tg.load_fashion_mnist()
     x = (x_train[: args.samples] / np.float32(255)).astype(np.float32)

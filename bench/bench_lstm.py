@@ -27,6 +27,7 @@ from threadpoolctl import threadpool_limits
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from common import (  # noqa: E402
+    add_rounds_argument,
     cycle,
     interleaved_samples,
     print_table,
@@ -90,7 +91,7 @@ def torch_step_factory(batches):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=15)
+    add_rounds_argument(parser, default=15)
     parser.add_argument("--steps", type=int, default=20, help="timed steps per round")
     parser.add_argument("--threads", type=int, default=1, help="threads for each library")
     args = parser.parse_args()

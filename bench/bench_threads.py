@@ -31,7 +31,13 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from common import interleaved_samples, print_table, round_ratios, training_batches  # noqa: E402
+from common import (  # noqa: E402
+    add_rounds_argument,
+    interleaved_samples,
+    print_table,
+    round_ratios,
+    training_batches,
+)
 
 import tinygrad_edu as tg  # noqa: E402
 from tinygrad_edu import nn  # noqa: E402
@@ -127,7 +133,7 @@ def load_average() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=4)
+    add_rounds_argument(parser, default=4)
     parser.add_argument("--models", default="mlp,cnn")
     parser.add_argument("--batches", default="32,128,1024")
     args = parser.parse_args()

@@ -8,6 +8,7 @@ a benchmark that reuses one batch measures caches, not training.
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import os
 import statistics
@@ -73,6 +74,22 @@ def add_clock_argument(parser) -> None:
     the function to pass to :func:`interleaved_samples`."""
     parser.add_argument("--clock", choices=list(CLOCKS), default="wall",
                         help="wall time, or this process's CPU time (steadier on a busy machine)")
+
+
+def add_rounds_argument(parser, default: int, help_text: str = "interleaved rounds") -> None:
+    """``--rounds R``, at least 2: the quartiles printed next to every median need two rounds
+    (one round would end in a bare ``statistics`` error after the whole run)."""
+    def at_least_two(text: str) -> int:
+        try:
+            rounds = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"--rounds takes a whole number, got {text!r}") from None
+        if rounds < 2:
+            raise argparse.ArgumentTypeError(
+                f"--rounds must be at least 2 (the quartiles need two rounds), got {rounds}")
+        return rounds
+    parser.add_argument("--rounds", type=at_least_two, default=default, help=help_text)
 
 
 def interleaved_samples(factories: dict, steps: int, rounds: int, warmup: int = 5,
