@@ -33,6 +33,7 @@ from bench_core import LEARNING_RATE, numpy_step_factory, tinygrad_step_factory 
 from common import (  # noqa: E402
     add_rounds_argument,
     interleaved_samples,
+    load_average,
     print_table,
     ratio_with_quartiles,
     training_batches,
@@ -95,10 +96,8 @@ def main() -> None:
     tg.set_num_threads(args.threads)
     if not blas_routines():  # loads SciPy's BLAS, with numpy's thread count
         sys.exit("bench_axpy needs SciPy (pip install scipy)")
-    with open("/proc/loadavg") as handle:
-        load = " ".join(handle.read().split()[:3])
     print(f"numpy {np.__version__}, {args.threads} BLAS thread(s) (numpy's and SciPy's "
-          f"BLAS), load average {load}")
+          f"BLAS), load average {load_average()}")
     bench_update_alone()
     cpu_time = args.threads == 1 and not args.wall
     clock = time.thread_time if cpu_time else time.perf_counter

@@ -36,6 +36,7 @@ from common import (  # noqa: E402
     add_clock_argument,
     cycle,
     interleaved_samples,
+    load_average,
     mlp_weights,
     print_table,
     ratio_with_quartiles,
@@ -289,8 +290,7 @@ def main() -> None:
     args = parser.parse_args()
     clock = CLOCKS[args.clock]
     print(f"numpy {np.__version__}, torch {torch.__version__ if torch else 'not installed'}, "
-          f"{os.cpu_count()} cores, {args.clock} clock, load average "
-          f"{os.getloadavg()[0]:.2f}")
+          f"{os.cpu_count()} cores, {args.clock} clock, load average {load_average()}")
     bench_small_op(args.quick)
     factories = {"numpy": numpy_step_factory, "tinygrad_edu": tinygrad_step_factory}
     if torch is not None:

@@ -38,7 +38,12 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from bench_threads import MODELS, step_factory  # noqa: E402
-from common import interleaved_samples, print_table, training_batches  # noqa: E402
+from common import (  # noqa: E402
+    interleaved_samples,
+    load_average,
+    print_table,
+    training_batches,
+)
 
 import tinygrad_edu as tg  # noqa: E402
 
@@ -110,9 +115,7 @@ def main() -> None:
     parser.add_argument("--models", default="mlp,cnn")
     args = parser.parse_args()
     tg.set_num_threads(1)
-    with open("/proc/loadavg") as handle:
-        load = " ".join(handle.read().split()[:3])
-    print(f"numpy {np.__version__}, 1 BLAS thread, load average {load}")
+    print(f"numpy {np.__version__}, 1 BLAS thread, load average {load_average()}")
     rows = []
     for model in args.models.split(","):
         for batch_size in (32, 128, 1024):

@@ -34,6 +34,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import (  # noqa: E402
     add_rounds_argument,
     interleaved_samples,
+    load_average,
     print_table,
     round_ratios,
     training_batches,
@@ -121,14 +122,6 @@ def measure(model_names, batch_sizes, rounds: int) -> tuple[list, list]:
                 spinner.kill()
                 spinner.wait()
     return quiet, busy
-
-
-def load_average() -> str:
-    try:
-        with open("/proc/loadavg") as handle:
-            return " ".join(handle.read().split()[:3])
-    except OSError:
-        return "unknown"
 
 
 def main() -> None:

@@ -65,6 +65,16 @@ def mlp_weights(sizes=(784, 256, 128, 10), seed: int = 0) -> list[np.ndarray]:
 # that ran before would steal a core from the next one, so each variant starts after a pause.
 SETTLE_SECONDS = 0.3
 
+def load_average() -> str:
+    """The load average over 1, 5 and 15 minutes (processes wanting a core), for the header
+    of a run: with 2 cores, anything above 2 means processes were waiting."""
+    try:
+        with open("/proc/loadavg") as handle:
+            return " ".join(handle.read().split()[:3])
+    except OSError:
+        return "unknown"
+
+
 CLOCKS = {"wall": time.perf_counter, "process": time.process_time}
 
 
