@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
@@ -55,6 +54,7 @@ from common import (  # noqa: E402
     add_rounds_argument,
     cycle,
     interleaved_samples,
+    median_with_quartiles,
     print_table,
     ratio_with_quartiles,
     training_batches,
@@ -153,11 +153,6 @@ def _import_keras():
     return keras if keras.backend.backend() == "torch" else None
 
 
-def _median_and_quartiles(values) -> str:
-    first, median, third = statistics.quantiles(values, n=4)
-    return f"{statistics.median(values):.2f} [{first:.2f}, {third:.2f}]"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[32, 64, 256])
@@ -190,7 +185,7 @@ def main() -> None:
         samples = interleaved_samples(factories, steps=steps, rounds=args.rounds, warmup=3,
                                       clock=clock)
         references = [name for name in ("torch", "keras") if name in samples]
-        rows = [[name, _median_and_quartiles(times),
+        rows = [[name, median_with_quartiles(times),
                  *(ratio_with_quartiles(samples, name, ref) for ref in references)]
                 for name, times in samples.items()]
         print_table(f"batch {batch_size} ({source}): {args.rounds} rounds of {steps} steps",

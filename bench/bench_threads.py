@@ -35,6 +35,7 @@ from common import (  # noqa: E402
     add_rounds_argument,
     interleaved_samples,
     load_average,
+    median_with_quartiles,
     print_table,
     round_ratios,
     training_batches,
@@ -87,10 +88,6 @@ def steps_for(layers, batches) -> int:
     return max(1, round(SECONDS_PER_SAMPLE / ((time.perf_counter() - start) / 2)))
 
 
-def cell(values: list[float]) -> str:
-    first, _, third = statistics.quantiles(values, n=4)
-    return f"{statistics.median(values):.1f} [{first:.1f}, {third:.1f}]"
-
 
 def samples_of(layers, batches, steps: int, rounds: int) -> dict:
     variants = {threads: (lambda threads=threads: step_factory(layers, batches, threads))
@@ -101,7 +98,8 @@ def samples_of(layers, batches, steps: int, rounds: int) -> dict:
 
 def row(name, batch_size, samples) -> list:
     ratio = statistics.median(round_ratios(samples, 2, 1))
-    return [name, batch_size, cell(samples[1]), cell(samples[2]), f"{ratio:.2f}"]
+    one_thread, two_threads = (median_with_quartiles(samples[n], digits=1) for n in (1, 2))
+    return [name, batch_size, one_thread, two_threads, f"{ratio:.2f}"]
 
 
 def measure(model_names, batch_sizes, rounds: int) -> tuple[list, list]:

@@ -145,6 +145,12 @@ def median_ratio(samples: dict, name: str, reference: str) -> float:
     return statistics.median(round_ratios(samples, name, reference))
 
 
+def median_with_quartiles(values, digits: int = 2) -> str:
+    """``median [first quartile, third quartile]`` of a variant's times over the rounds."""
+    first, _, third = statistics.quantiles(values, n=4)
+    return f"{statistics.median(values):.{digits}f} [{first:.{digits}f}, {third:.{digits}f}]"
+
+
 def ratio_with_quartiles(samples: dict, name: str, reference: str) -> str:
     """The median per-round ratio and, in brackets, its first and third quartiles: the
     spread shows how much the machine's speed wandered during the run."""
